@@ -1,0 +1,19 @@
+"""JSON Schema of the config language, for editors (yaml-language-server) and for tests."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from generator.config.models import WhimsyConfig
+
+SCHEMA_ID = "https://whimsy.space/schemas/whimsy_config.schema.json"
+
+
+def config_schema() -> dict[str, Any]:
+    schema = WhimsyConfig.model_json_schema(mode="validation")
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "$id": SCHEMA_ID, **schema}
+
+
+def render_schema() -> str:
+    return json.dumps(config_schema(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,38 @@
+"""Errors the user can fix, kept apart from bugs in whimsy itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, order=True)
+class ConfigProblem:
+    """One mistake in the config, located in the file."""
+
+    line: int  # 1-based
+    column: int  # 1-based
+    path: str  # dotted path such as storage.folders[2].path ("" for the document)
+    message: str
+
+    def render(self, filename: str) -> str:
+        where = f"{self.path}: " if self.path else ""
+        return f"{filename}:{self.line}:{self.column}: {where}{self.message}"
+
+
+class UserError(Exception):
+    """A problem the operator can fix; reported without a traceback, exit code 1."""
+
+
+class ConfigErrors(UserError):
+    """Every problem found in one config file, reported together."""
+
+    def __init__(self, filename: str, problems: list[ConfigProblem]) -> None:
+        self.filename = filename
+        self.problems = sorted(set(problems))
+        super().__init__(self.render())
+
+    def render(self) -> str:
+        lines = [p.render(self.filename) for p in self.problems]
+        count = len(self.problems)
+        lines.append(f"{count} error{'s' if count != 1 else ''} in {self.filename}")
+        return "\n".join(lines)

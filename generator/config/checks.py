@@ -72,9 +72,12 @@ def check_domains(config: WhimsyConfig) -> Iterator[Finding]:
         if not _under_apex(domain, config.domains.apex):
             yield path, f"'{domain}' is outside the hosted zone {config.domains.apex}"
         elif not covered_by(domain, names):
-            yield path, (
-                f"'{domain}' is not covered by the certificate; add it (or a wildcard) "
-                "to domains.certificate_names"
+            yield (
+                path,
+                (
+                    f"'{domain}' is not covered by the certificate; add it (or a wildcard) "
+                    "to domains.certificate_names"
+                ),
             )
 
 
@@ -82,9 +85,12 @@ def check_identity_regions(config: WhimsyConfig) -> Iterator[Finding]:
     region = config.project.region
     for i, site in enumerate(config.sites.legacy_user_sites):
         if not site.identity_id.startswith(region + ":"):
-            yield ("sites", "legacy_user_sites", i, "identity_id"), (
-                f"identity ids of this platform start with '{region}:' "
-                "(the identity pool's region)"
+            yield (
+                ("sites", "legacy_user_sites", i, "identity_id"),
+                (
+                    f"identity ids of this platform start with '{region}:' "
+                    "(the identity pool's region)"
+                ),
             )
 
 
@@ -124,21 +130,26 @@ def check_folder_rules(config: WhimsyConfig) -> Iterator[Finding]:
                 continue
             adds = set(rule.owner) - set(other.owner) or set(rule.anyone) - set(other.anyone)
             if other_pattern.covers(pattern) and not adds and (rule.owner or rule.anyone):
-                yield (*path, "path"), (
-                    f"adds nothing to storage.folders[{j}] ({other.path}), which it lies inside; "
-                    "grants add up, so a narrower rule cannot take any away"
+                yield (
+                    (*path, "path"),
+                    (
+                        f"adds nothing to storage.folders[{j}] ({other.path}), which it lies "
+                        "inside; grants add up, so a narrower rule cannot take any away"
+                    ),
                 )
         if rule.well_known is not None:
             if pattern.subtree:
                 yield (*path, "well_known"), "marks a single file; the path must not end in '*'"
             public = any(
-                "read" in r.anyone and p.covers(pattern)
-                for r, p in zip(rules, parsed, strict=True)
+                "read" in r.anyone and p.covers(pattern) for r, p in zip(rules, parsed, strict=True)
             )
             if not public:
-                yield (*path, "well_known"), (
-                    "well-known files are read by other users' clients, so the path must be "
-                    "readable by anyone (inside a folder with anyone: [read])"
+                yield (
+                    (*path, "well_known"),
+                    (
+                        "well-known files are read by other users' clients, so the path must be "
+                        "readable by anyone (inside a folder with anyone: [read])"
+                    ),
                 )
 
 
@@ -167,13 +178,15 @@ def check_functions(config: WhimsyConfig, lambdas_dir: FsPath | None) -> Iterato
                 yield path, f"has no code: expected lambdas/{name}/{module}.py next to the config"
         for j, grant in enumerate(function.access.tables):
             if grant.table not in tables:
-                yield (*path, "access", "tables", j, "table"), (
-                    f"table '{grant.table}' is not declared under kv.tables"
+                yield (
+                    (*path, "access", "tables", j, "table"),
+                    (f"table '{grant.table}' is not declared under kv.tables"),
                 )
         for j, bucket_grant in enumerate(function.access.bucket):
             if "list" in bucket_grant.actions and not folders.parse(bucket_grant.prefix).subtree:
-                yield (*path, "access", "bucket", j, "actions"), (
-                    "'list' applies to folders; end the prefix with '/*'"
+                yield (
+                    (*path, "access", "bucket", j, "actions"),
+                    ("'list' applies to folders; end the prefix with '/*'"),
                 )
         if len(set(function.secrets)) != len(function.secrets):
             yield (*path, "secrets"), "lists a secret twice"
@@ -184,8 +197,9 @@ def _function_references(config: WhimsyConfig) -> Iterator[tuple[Path, str]]:
         for i, route in enumerate(config.apis.http.routes):
             yield ("apis", "http", "routes", i, "function"), route.function
     if config.sites.user_subdomains:
-        yield ("sites", "user_subdomains", "proxy_function"), (
-            config.sites.user_subdomains.proxy_function
+        yield (
+            ("sites", "user_subdomains", "proxy_function"),
+            (config.sites.user_subdomains.proxy_function),
         )
     if config.realtime.websocket:
         yield ("realtime", "websocket", "function"), config.realtime.websocket.function
@@ -199,8 +213,9 @@ def check_references(config: WhimsyConfig) -> Iterator[Finding]:
         seen: dict[str, int] = {}
         for i, route in enumerate(config.apis.http.routes):
             if route.route in seen:
-                yield ("apis", "http", "routes", i, "route"), (
-                    f"'{route.route}' is already routed by apis.http.routes[{seen[route.route]}]"
+                yield (
+                    ("apis", "http", "routes", i, "route"),
+                    (f"'{route.route}' is already routed by apis.http.routes[{seen[route.route]}]"),
                 )
             seen.setdefault(route.route, i)
 

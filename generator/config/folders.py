@@ -50,7 +50,9 @@ def parse(path: str) -> FolderPattern:
         parts = parts[:-1]
     for part in parts:
         if part == "":
-            raise ValueError("has an empty segment ('//' or a trailing '/'); end a folder with '/*'")
+            raise ValueError(
+                "has an empty segment ('//' or a trailing '/'); end a folder with '/*'"
+            )
         if part in (".", ".."):
             raise ValueError("must not contain '.' or '..' segments")
         if "*" in part:
@@ -58,9 +60,7 @@ def parse(path: str) -> FolderPattern:
         if "{" in part or "}" in part:
             raise ValueError("may use the {identity} placeholder only at the start")
         if not _SEGMENT.fullmatch(part):
-            raise ValueError(
-                f"segment '{part}' may use only letters, digits and ! _ . ' ( ) -"
-            )
+            raise ValueError(f"segment '{part}' may use only letters, digits and ! _ . ' ( ) -")
     if not parts and not subtree:
         raise ValueError("names no file or folder; use '{identity}/*' for the whole folder")
     return FolderPattern(tuple(parts), subtree)

@@ -15,12 +15,23 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from generator.config import folders
 
-REGION_PATTERN = r"^(us|eu|ap|ca|sa|me|af|il|mx)(-gov)?-(north|south|east|west|central|northeast|southeast|northwest|southwest)-[1-9]$"
+REGION_PATTERN = (
+    r"^(us|eu|ap|ca|sa|me|af|il|mx)(-gov)?-"
+    r"(north|south|east|west|central|northeast|southeast|northwest|southwest)-[1-9]$"
+)
 DOMAIN_LABEL = r"(?!-)[a-z0-9-]{1,63}(?<!-)"
 DOMAIN_PATTERN = rf"^({DOMAIN_LABEL}\.)+[a-z]{{2,63}}$"
-IDENTITY_ID_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-[1-9]:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+IDENTITY_ID_PATTERN = (
+    r"^[a-z]{2}(-gov)?-[a-z]+-[1-9]:"
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+)
 FUNCTION_NAME_PATTERN = r"^[a-z][a-z0-9-]{0,39}$"
-LOG_RETENTION_DAYS = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)  # fmt: skip
+CERTIFICATE_NAME_PATTERN = rf"^(\*\.)?({DOMAIN_LABEL}\.)+[a-z]{{2,63}}$"
+VERSION_RANGE_PATTERN = r"^[~<>=!]*\s*\d+(\.\d+){0,2}(\s*,\s*[~<>=!]*\s*\d+(\.\d+){0,2})*$"
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731,
+    1096, 1827, 2192, 2557, 2922, 3288, 3653,
+)  # fmt: skip
 
 Region = Annotated[str, StringConstraints(pattern=REGION_PATTERN)]
 DomainName = Annotated[str, StringConstraints(pattern=DOMAIN_PATTERN, max_length=253)]
@@ -32,9 +43,7 @@ HttpsOrigin = Annotated[
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", strict=True, frozen=True, regex_engine="python-re"
-    )
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, regex_engine="python-re")
 
 
 def check_bucket_name(name: str) -> str:
@@ -92,13 +101,9 @@ class Project(Section):
     tags: dict[
         Annotated[str, StringConstraints(pattern=r"^(?!aws:)[\w .:/=+@-]{1,128}$")],
         Annotated[str, StringConstraints(pattern=r"^[\w .:/=+@-]{0,256}$")],
-    ] = Field(
-        default_factory=dict, description="Tags applied to every resource. Default: none."
-    )
+    ] = Field(default_factory=dict, description="Tags applied to every resource. Default: none.")
     state: StateBackend = Field(description="Terraform state backend.")
-    aws_provider_version: Annotated[
-        str, StringConstraints(pattern=r"^[~<>=!]*\s*\d+(\.\d+){0,2}(\s*,\s*[~<>=!]*\s*\d+(\.\d+){0,2})*$")
-    ] = Field(
+    aws_provider_version: Annotated[str, StringConstraints(pattern=VERSION_RANGE_PATTERN)] = Field(
         default=">= 5.100, < 7.0",
         description="Version constraint for hashicorp/aws. Default: '>= 5.100, < 7.0'.",
     )
@@ -121,7 +126,7 @@ class Domains(Section):
         "(given by id so that plan never needs to ask AWS)."
     )
     certificate_names: Annotated[
-        list[Annotated[str, StringConstraints(pattern=rf"^(\*\.)?({DOMAIN_LABEL}\.)+[a-z]{{2,63}}$")]],
+        list[Annotated[str, StringConstraints(pattern=CERTIFICATE_NAME_PATTERN)]],
         Field(min_length=1, max_length=10),
     ] = Field(
         description="Names on the ACM certificate (apex, '*.apex', ...). The first is the "
@@ -162,7 +167,7 @@ class UserPool(Section):
         description="Name of the Cognito user pool."
     )
     sign_in_with: Annotated[list[Literal["email", "phone_number"]], Field(min_length=1)] = Field(
-        default_factory=lambda: ["email"],
+        default_factory=lambda: ["email"],  # type: ignore[arg-type]
         description="Attributes users sign in with. Default: [email].",
     )
     password: PasswordPolicy = Field(default_factory=PasswordPolicy)
@@ -274,9 +279,10 @@ class KvTable(Section):
     name: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,255}$")] = Field(
         description="DynamoDB table name (3-255 of letters, digits, _ . -)."
     )
-    access: Literal["per_user", "system_config"] = Field(
+    access: Literal["per_user", "system_config", "service"] = Field(
         description="per_user: each signed-in user reads and writes only the items whose "
-        "partition key is their identity id. system_config: users read, admins write."
+        "partition key is their identity id. system_config: signed-in users read, the admin "
+        "group writes. service: no user access; only functions that list it under access."
     )
     partition_key: AttributeName = Field(
         default="pk", description="Partition key attribute (string). Default: pk."
@@ -342,7 +348,12 @@ class Sites(Section):
 
 # --- apis ----------------------------------------------------------------------------------
 
-ROUTE_PATTERN = r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ANY) (/|(/([A-Za-z0-9._~-]+|\{[A-Za-z_][A-Za-z0-9_]*\}))+(/\{[A-Za-z_][A-Za-z0-9_]*\+\})?|/\{[A-Za-z_][A-Za-z0-9_]*\+\})$"
+_PARAM = r"\{[A-Za-z_][A-Za-z0-9_]*\}"
+_GREEDY = r"\{[A-Za-z_][A-Za-z0-9_]*\+\}"
+ROUTE_PATTERN = (
+    r"^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|ANY) "
+    rf"(/|(/([A-Za-z0-9._~-]+|{_PARAM}))+(/{_GREEDY})?|/{_GREEDY})$"
+)
 
 
 class Route(Section):
@@ -418,8 +429,12 @@ class Function(Section):
         default="python3.12", description="Default: python3.12."
     )
     architecture: Literal["arm64", "x86_64"] = Field(default="arm64", description="Default: arm64.")
-    memory_mb: Annotated[int, Field(ge=128, le=10240)] = Field(default=256, description="Default: 256.")
-    timeout_seconds: Annotated[int, Field(ge=1, le=900)] = Field(default=10, description="Default: 10.")
+    memory_mb: Annotated[int, Field(ge=128, le=10240)] = Field(
+        default=256, description="Default: 256."
+    )
+    timeout_seconds: Annotated[int, Field(ge=1, le=900)] = Field(
+        default=10, description="Default: 10."
+    )
     reserved_concurrency: Annotated[int, Field(ge=0, le=1000)] | None = Field(
         default=None, description="Reserved concurrent executions. Default: unreserved."
     )

@@ -82,8 +82,7 @@ def _decode(raw: bytes) -> str:
                     line,
                     column,
                     "",
-                    f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); "
-                    "save it as UTF-8",
+                    f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
                 )
             ]
         ) from None
@@ -238,5 +237,3 @@ def read_yaml(raw: bytes) -> SourceDocument:
     if builder.problems:
         raise YamlProblems(builder.problems)
     return SourceDocument(data, builder.positions)
-
-

@@ -1,0 +1,101 @@
+"""`whimsy generate`: config -> model -> stack -> out/, deterministic and checkable."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from generator import __version__
+from generator.config import LoadedConfig, load_config
+from generator.errors import UserError
+from generator.model.policies import all_policies
+from generator.output.files import Tree, diff_trees, read_tree, render_json, sha256, write_tree
+
+MANIFEST = "manifest.json"
+TERRAFORM = "terraform/main.tf.json"
+GENERATOR_ROOT = Path(__file__).resolve().parent
+PINNED_DISTRIBUTIONS = ("cdktn", "cdktn-provider-aws")
+
+
+def input_fingerprint(loaded: LoadedConfig) -> str:
+    """Hash of everything out/ depends on: the config, whimsy's own code, the CDK versions."""
+    digest = hashlib.sha256()
+
+    def feed(label: str, data: bytes) -> None:
+        digest.update(f"{label}\0{len(data)}\0".encode())
+        digest.update(data)
+
+    feed("config", loaded.raw)
+    feed("whimsy", __version__.encode())
+    for source in sorted(GENERATOR_ROOT.rglob("*.py")):
+        feed(source.relative_to(GENERATOR_ROOT).as_posix(), source.read_bytes())
+    for name in PINNED_DISTRIBUTIONS:
+        try:
+            feed(name, metadata.version(name).encode())
+        except metadata.PackageNotFoundError:
+            feed(name, b"absent")
+    return digest.hexdigest()
+
+
+def _manifest(tree: Tree, fingerprint: str) -> bytes:
+    return render_json(
+        {
+            "generator": f"whimsy {__version__}",
+            "input_sha256": fingerprint,
+            "files": {path: sha256(data) for path, data in sorted(tree.items())},
+        }
+    )
+
+
+def build_tree(loaded: LoadedConfig, fingerprint: str) -> Tree:
+    """Everything generate writes, as bytes by relative path (pure but for synthesis)."""
+    from generator.stack import synthesize
+
+    config = loaded.config
+    tree: Tree = {TERRAFORM: render_json(synthesize(config))}
+    for name, document in all_policies(config).items():
+        tree[f"policies/{name}.json"] = render_json(document)
+    tree[MANIFEST] = _manifest(tree, fingerprint)
+    return tree
+
+
+def _up_to_date(out_dir: Path, fingerprint: str) -> bool:
+    """Fast path: the manifest records these inputs and every file still matches it."""
+    import json
+
+    actual = read_tree(out_dir)
+    try:
+        manifest: dict[str, Any] = json.loads(actual.get(MANIFEST, b"{}"))
+    except ValueError:
+        return False
+    if manifest.get("input_sha256") != fingerprint:
+        return False
+    recorded = manifest.get("files", {})
+    files = {p: sha256(d) for p, d in actual.items() if p != MANIFEST}
+    return bool(recorded) and files == recorded
+
+
+def generate(config_path: Path, out_dir: Path, *, check: bool, force: bool = False) -> int:
+    loaded = load_config(config_path)
+    fingerprint = input_fingerprint(loaded)
+    if not force and _up_to_date(out_dir, fingerprint):
+        print(f"{out_dir}: up to date")
+        return 0
+    tree = build_tree(loaded, fingerprint)
+    if check:
+        difference = diff_trees(tree, read_tree(out_dir))
+        if difference.clean:
+            print(f"{out_dir}: up to date")
+            return 0
+        raise UserError(
+            f"{out_dir} is not what `whimsy generate` would write:\n"
+            f"{difference.render(str(out_dir))}\n"
+            "Run `whimsy generate` and commit the result."
+        )
+    difference = write_tree(out_dir, tree)
+    changed = len(difference.changed) + len(difference.missing) + len(difference.extra)
+    print(f"{out_dir}: {len(tree)} files, {changed} changed", file=sys.stdout)
+    return 0

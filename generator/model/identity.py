@@ -1,0 +1,44 @@
+"""Cognito identity pool roles: who may assume them, and what signed-in users may do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from generator.config.models import WhimsyConfig
+from generator.model import data, names, storage
+from generator.model.refs import tf_ref
+
+IDENTITY_POOL_ID = tf_ref("aws_cognito_identity_pool.identities.id")
+
+
+def trust_policy(amr: str) -> dict[str, Any]:
+    """Only identities of our pool, with the given authentication state, may assume the role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {"cognito-identity.amazonaws.com:aud": IDENTITY_POOL_ID},
+                    "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": amr},
+                },
+            }
+        ],
+    }
+
+
+def user_policy(config: WhimsyConfig) -> dict[str, Any]:
+    """A signed-in user's grants: their own folder per the folder rules, and their own items."""
+    statements = storage.owner_statements(
+        config.storage.bucket, names.IDENTITY_VARIABLE, list(config.storage.folders)
+    )
+    statements += data.user_statements(config)
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def admin_policy(config: WhimsyConfig) -> dict[str, Any]:
+    """Admins are users too (the admin role replaces the user role), plus config writes."""
+    statements = user_policy(config)["Statement"] + data.admin_statements(config)
+    return {"Version": "2012-10-17", "Statement": statements}

@@ -1,0 +1,1 @@
+"""Writing out/: deterministic rendering, atomic writes, stale-file removal, the manifest."""

@@ -1,0 +1,1 @@
+"""Reviewing generated policy documents: a small IAM evaluator for tests and proofs. No AWS."""

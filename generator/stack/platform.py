@@ -1,0 +1,43 @@
+"""The platform stack: one construct per AWS component."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from cdktn import App, TerraformStack
+
+from generator.config.models import WhimsyConfig
+from generator.stack.certificate import Certificate
+from generator.stack.identity import Identity
+from generator.stack.kv import KeyValueTables
+from generator.stack.settings import add_settings
+from generator.stack.user_files import UserFiles
+
+
+class PlatformStack(TerraformStack):
+    def __init__(self, app: App, config: WhimsyConfig) -> None:
+        super().__init__(app, config.project.name)
+        edge = add_settings(self, config)
+        Certificate(self, config, edge)
+        UserFiles(self, config)
+        KeyValueTables(self, config)
+        Identity(self, config)
+
+
+def _strip_metadata(value: Any) -> Any:
+    """Drop cdktn's '//' comments (construct paths): noise in review diffs."""
+    if isinstance(value, dict):
+        return {k: _strip_metadata(v) for k, v in value.items() if k != "//"}
+    if isinstance(value, list):
+        return [_strip_metadata(v) for v in value]
+    return value
+
+
+def synthesize_platform(config: WhimsyConfig) -> dict[str, Any]:
+    app = App(skip_validation=True, skip_backend_validation=True)
+    stack = PlatformStack(app, config)
+    # Round-trip through JSON to turn jsii proxies into plain Python values.
+    document = json.loads(json.dumps(stack.to_terraform()))
+    result: dict[str, Any] = _strip_metadata(document)
+    return result

@@ -84,7 +84,7 @@ def test_fast_path_never_hides_a_config_change(repo: Path, tmp_path: Path) -> No
     assert generate(config, out, check=True) == 0  # manifest matches: no synthesis needed
     text = config.read_text().replace("min_length: 12", "min_length: 14")
     config.write_text(text)
-    with pytest.raises(UserError, match="changed: .*terraform/main.tf.json"):
+    with pytest.raises(UserError, match=r"changed: .*terraform/main\.tf\.json"):
         generate(config, out, check=True)
     assert generate(config, out, check=False) == 0
     assert '"minimum_length": 14' in (out / "terraform/main.tf.json").read_text()

@@ -38,6 +38,12 @@ def user_policy(config: WhimsyConfig) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+# The admin role trusts every signed-in identity of the pool, like the user role: a trust
+# policy cannot see Cognito groups. What keeps users out is the enhanced (non-classic) flow,
+# where Cognito hands out a role only through the pool's token-based role mapping, i.e. to
+# members of the admin group. The stack therefore always sets allow_classic_flow = false.
+
+
 def admin_policy(config: WhimsyConfig) -> dict[str, Any]:
     """Admins are users too (the admin role replaces the user role), plus config writes."""
     statements = user_policy(config)["Statement"] + data.admin_statements(config)

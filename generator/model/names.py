@@ -6,9 +6,10 @@ import re
 
 from generator.config.models import WhimsyConfig
 
-# The Cognito identity id format (<region>:<uuid>) as an IAM pattern: '?' matches exactly one
-# character, so the pattern spans exactly one folder name and cannot match across '/' into
-# a nested folder such as <id>/drafts/public/.
+# The Cognito identity id format (<region>:<uuid>) as an IAM pattern. IAM's '?' matches any one
+# character ('/' included), but the pattern has a fixed length with literal '-' positions, and
+# users can only create keys under their own '<identity-id>/', so in the bucket it matches
+# exactly one folder name: never a nested folder such as <id>/drafts/public/ (which '*' would).
 UUID_PATTERN = "????????-????-????-????-????????????"
 
 IDENTITY_VARIABLE = "${cognito-identity.amazonaws.com:sub}"

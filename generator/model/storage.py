@@ -10,8 +10,8 @@ from generator.model import names
 
 Statement = dict[str, Any]
 
-# What each folder-rule word grants on objects. Deleting versions is left out on purpose:
-# versioning is the users' undo, and only operators may purge it.
+# What each folder-rule word grants on objects. Version actions are left out on purpose:
+# versioning lets operators recover overwritten or deleted files, so users may not purge it.
 OBJECT_ACTIONS = {
     "read": ["s3:GetObject"],
     "write": ["s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],

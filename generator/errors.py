@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
+
+
+def printable(text: str) -> str:
+    """Escape control and invisible format characters so that one problem stays one line
+    and a config cannot drive the terminal (colour codes, carriage returns)."""
+    out = []
+    for char in text:
+        if unicodedata.category(char).startswith("C"):
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 @dataclass(frozen=True, order=True)
@@ -15,8 +29,8 @@ class ConfigProblem:
     message: str
 
     def render(self, filename: str) -> str:
-        where = f"{self.path}: " if self.path else ""
-        return f"{filename}:{self.line}:{self.column}: {where}{self.message}"
+        where = f"{printable(self.path)}: " if self.path else ""
+        return f"{printable(filename)}:{self.line}:{self.column}: {where}{printable(self.message)}"
 
 
 class UserError(Exception):

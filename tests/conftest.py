@@ -54,7 +54,12 @@ def find_plugin_dir() -> Path | None:
     configured = os.environ.get("TF_PLUGIN_DIR")
     if configured:
         return Path(configured)
-    roots = [Path("/opt"), Path("/usr/local/share"), Path("/usr/share"), Path.home() / ".terraform.d"]
+    roots = [
+        Path("/opt"),
+        Path("/usr/local/share"),
+        Path("/usr/share"),
+        Path.home() / ".terraform.d",
+    ]
     for root in roots:
         if not root.is_dir():
             continue

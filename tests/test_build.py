@@ -24,7 +24,9 @@ def project_copy(repo: Path, destination: Path) -> Path:
     return destination / "whimsy_config.yaml"
 
 
-def test_generations_are_byte_identical_across_machines_settings(repo: Path, tmp_path: Path) -> None:
+def test_generations_are_byte_identical_across_machines_settings(
+    repo: Path, tmp_path: Path
+) -> None:
     """Different directories, time zones, umasks, locales and working directories."""
     trees = []
     for index, (tz, umask, lang) in enumerate([("UTC", "022", "C.UTF-8"),

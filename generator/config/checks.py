@@ -6,6 +6,7 @@ loader places them in the file.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path as FsPath
 
@@ -14,7 +15,7 @@ from generator.config.models import WhimsyConfig
 from generator.config.yaml_source import Path
 
 Finding = tuple[Path, str]
-MAX_LAMBDA_NAME = 64
+SECRET_LOOKING = re.compile(r"SECRET|PASSWORD|TOKEN|PRIVATE_KEY|API_KEY")
 
 
 def covered_by(name: str, certificate_names: list[str]) -> bool:
@@ -168,9 +169,17 @@ def check_functions(config: WhimsyConfig, lambdas_dir: FsPath | None) -> Iterato
     tables = {t.name for t in config.kv.tables}
     for name, function in config.functions.items():
         path: Path = ("functions", name)
-        full = f"{config.project.name}-{name}"
-        if len(full) > MAX_LAMBDA_NAME:
-            yield path, f"the Lambda name '{full}' is longer than {MAX_LAMBDA_NAME} characters"
+        # Lambda names (<project>-<function>) stay within AWS's 64 characters by the models'
+        # bounds: 20 + 1 + 40.
+        for key in function.env:
+            if SECRET_LOOKING.search(key.upper()):
+                yield (
+                    (*path, "env", key),
+                    (
+                        f"'{key}' looks like a secret; list the secret's name under secrets: "
+                        "instead, so its value never sits in the config or in Terraform"
+                    ),
+                )
         if lambdas_dir is not None:
             module = function.handler.split(".")[0]
             code = lambdas_dir / name / f"{module}.py"

@@ -23,10 +23,20 @@ PATTERN_WORDS = {
     models.FUNCTION_NAME_PATTERN: "a function name: lowercase letters, digits and '-', "
     "starting with a letter, at most 40 characters",
     models.ROUTE_PATTERN: "a route such as 'POST /uploads' or 'GET /users/{handle}'",
+    models.CERTIFICATE_NAME_PATTERN: "a domain name such as whimsy.space or *.whimsy.space",
+    models.VERSION_RANGE_PATTERN: "a version constraint such as '>= 5.100, < 7.0'",
+    models.TAG_KEY_PATTERN: "a tag key: 1-128 letters, digits, spaces and _ . : / = + - @, "
+    "not starting with 'aws:' (AWS reserves it)",
+    models.TAG_VALUE_PATTERN: "a tag value: up to 256 letters, digits, spaces and _ . : / = + - @",
+    models.ENV_NAME_PATTERN: "an environment variable name: letters, digits and _, starting "
+    "with a letter, not starting with AWS_ (Lambda reserves those)",
+    models.SECRET_NAME_PATTERN: "a secret name: letters, digits and / _ + = . @ -",
+    models.ATTRIBUTE_NAME_PATTERN: "an attribute name: letters, digits and _ . -, "
+    "starting with a letter or _",
 }
 
 
-def _describe_pattern(field: str, pattern: str) -> str:
+def _describe_pattern(pattern: str) -> str:
     if pattern in PATTERN_WORDS:
         return PATTERN_WORDS[pattern]
     if "[0-9]{12}" in pattern:
@@ -37,9 +47,9 @@ def _describe_pattern(field: str, pattern: str) -> str:
         return "an https origin such as https://whimsy.space (no path, no trailing '/')"
     if "tfstate" in pattern:
         return "an S3 key ending in .tfstate"
-    if "(\\*\\.)?" in pattern:
-        return "a domain name such as whimsy.space or *.whimsy.space"
-    return f"a valid {field.replace('_', ' ')} (pattern {pattern})"
+    if "{1,128}" in pattern:
+        return "a name of 1-128 letters, digits and common punctuation"
+    return f"in the expected format (the pattern {pattern})"
 
 
 def _unwrap(annotation: Any) -> list[Any]:
@@ -75,7 +85,16 @@ def known_keys(loc: Path) -> list[str]:
 
 
 def _show(value: Any) -> str:
-    text = repr(value) if not isinstance(value, str) else f"'{value}'"
+    """A value as the operator wrote it in YAML, not as Python prints it."""
+    if value is None:
+        return "an empty value"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    text = f"'{value}'" if isinstance(value, str) else str(value)
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -83,7 +102,6 @@ def _words(error: ErrorDetails, loc: Path) -> str:
     kind = error["type"]
     ctx = error.get("ctx", {}) or {}
     value = error.get("input")
-    field = next((str(p) for p in reversed(loc) if isinstance(p, str)), "value")
     if kind == "missing":
         return f"required key '{loc[-1]}' is missing"
     if kind == "extra_forbidden":
@@ -101,10 +119,12 @@ def _words(error: ErrorDetails, loc: Path) -> str:
         return f"must be a list, not {_show(value)}"
     if kind in ("dict_type", "model_type", "model_attributes_type"):
         return f"must be a mapping of keys, not {_show(value)}"
+    if kind in ("float_type", "float_parsing"):
+        return f"must be a number, not {_show(value)}"
     if kind == "literal_error":
         return f"must be one of {ctx.get('expected')}, not {_show(value)}"
     if kind == "string_pattern_mismatch":
-        return f"{_show(value)} is not {_describe_pattern(field, str(ctx.get('pattern')))}"
+        return f"{_show(value)} is not {_describe_pattern(str(ctx.get('pattern')))}"
     if kind == "greater_than_equal":
         return f"must be at least {ctx.get('ge')}, not {_show(value)}"
     if kind == "less_than_equal":

@@ -26,6 +26,11 @@ IDENTITY_ID_PATTERN = (
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 )
 FUNCTION_NAME_PATTERN = r"^[a-z][a-z0-9-]{0,39}$"
+TAG_KEY_PATTERN = r"^(?!aws:)[\w .:/=+@-]{1,128}$"
+TAG_VALUE_PATTERN = r"^[\w .:/=+@-]{0,256}$"
+ENV_NAME_PATTERN = r"^(?!AWS_)[A-Za-z][A-Za-z0-9_]{0,127}$"
+SECRET_NAME_PATTERN = r"^[A-Za-z0-9/_+=.@-]{1,512}$"
+ATTRIBUTE_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]{0,254}$"
 CERTIFICATE_NAME_PATTERN = rf"^(\*\.)?({DOMAIN_LABEL}\.)+[a-z]{{2,63}}$"
 VERSION_RANGE_PATTERN = r"^[~<>=!]*\s*\d+(\.\d+){0,2}(\s*,\s*[~<>=!]*\s*\d+(\.\d+){0,2})*$"
 LOG_RETENTION_DAYS = (
@@ -36,7 +41,7 @@ LOG_RETENTION_DAYS = (
 Region = Annotated[str, StringConstraints(pattern=REGION_PATTERN)]
 DomainName = Annotated[str, StringConstraints(pattern=DOMAIN_PATTERN, max_length=253)]
 FunctionName = Annotated[str, StringConstraints(pattern=FUNCTION_NAME_PATTERN)]
-AttributeName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_.-]{0,254}$")]
+AttributeName = Annotated[str, StringConstraints(pattern=ATTRIBUTE_NAME_PATTERN)]
 HttpsOrigin = Annotated[
     str, StringConstraints(pattern=r"^https://(\*\.)?([a-z0-9-]+\.)+[a-z]{2,63}(:[0-9]{1,5})?$")
 ]
@@ -99,8 +104,8 @@ class Project(Section):
         "against any other account. Default: not pinned.",
     )
     tags: dict[
-        Annotated[str, StringConstraints(pattern=r"^(?!aws:)[\w .:/=+@-]{1,128}$")],
-        Annotated[str, StringConstraints(pattern=r"^[\w .:/=+@-]{0,256}$")],
+        Annotated[str, StringConstraints(pattern=TAG_KEY_PATTERN)],
+        Annotated[str, StringConstraints(pattern=TAG_VALUE_PATTERN)],
     ] = Field(default_factory=dict, description="Tags applied to every resource. Default: none.")
     state: StateBackend = Field(description="Terraform state backend.")
     aws_provider_version: Annotated[str, StringConstraints(pattern=VERSION_RANGE_PATTERN)] = Field(
@@ -416,8 +421,8 @@ class FunctionAccess(Section):
     )
 
 
-SecretName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9/_+=.@-]{1,512}$")]
-EnvName = Annotated[str, StringConstraints(pattern=r"^(?!AWS_)[A-Za-z][A-Za-z0-9_]{0,127}$")]
+SecretName = Annotated[str, StringConstraints(pattern=SECRET_NAME_PATTERN)]
+EnvName = Annotated[str, StringConstraints(pattern=ENV_NAME_PATTERN)]
 
 
 class Function(Section):
@@ -456,16 +461,6 @@ class Function(Section):
             raise ValueError(f"must be one of the values CloudWatch accepts: {allowed}")
         return value
 
-    @field_validator("env")
-    @classmethod
-    def _no_plaintext_secrets(cls, env: dict[str, str]) -> dict[str, str]:
-        for key in env:
-            if re.search(r"SECRET|PASSWORD|TOKEN|PRIVATE_KEY", key.upper()):
-                raise ValueError(
-                    f"'{key}' looks like a secret; list the secret's name under secrets: instead"
-                )
-        return env
-
 
 # --- realtime ------------------------------------------------------------------------------
 
@@ -488,7 +483,9 @@ class Realtime(Section):
 class WhimsyConfig(Section):
     """whimsy_config.yaml: the Whimsy.Space platform, declared."""
 
-    version: Literal[1] = Field(default=1, description="Config format version. Default: 1.")
+    version: Annotated[int, Field(ge=1, le=1)] = Field(
+        default=1, description="Config format version; only 1 exists. Default: 1."
+    )
     project: Project
     domains: Domains
     auth: Auth

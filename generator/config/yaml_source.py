@@ -14,6 +14,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.reader import ReaderError
 
 from generator.errors import ConfigProblem
 
@@ -23,6 +24,21 @@ Path = tuple[str | int, ...]
 # (billion laughs) or a mistake.
 MAX_EXPANDED_NODES = 20_000
 MAX_FILE_BYTES = 1_000_000
+MAX_DEPTH = 40
+MAX_NUMBER_DIGITS = 30
+# YAML 1.1 spellings, in case a file asks for %YAML 1.1: never read 'yes' as false.
+TRUE_WORDS = {"true", "yes", "on", "y"}
+
+# ruamel's parser jargon, in words an operator knows.
+JARGON = {
+    "<block end>": "the end of an indented block",
+    "<block mapping start>": "an indented 'key: value'",
+    "<block sequence start>": "an indented '- item'",
+    "<flow mapping start>": "'{'",
+    "<flow sequence start>": "'['",
+    "<stream end>": "the end of the file",
+    "<document start>": "'---'",
+}
 
 
 @dataclass
@@ -88,24 +104,65 @@ def _decode(raw: bytes) -> str:
         ) from None
 
 
-def _syntax_problem(exc: YAMLError, text: str) -> ConfigProblem:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-    line, column = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
-    problem = getattr(exc, "problem", None) or str(exc)
-    context = getattr(exc, "context", None)
+def _plain(words: str) -> str:
+    for jargon, plain in JARGON.items():
+        words = words.replace(jargon, plain)
+    return words
+
+
+def _syntax_problem(exc: MarkedYAMLError, text: str) -> ConfigProblem:
     lines = text.splitlines()
+    mark = exc.problem_mark or exc.context_mark
+    line = min(mark.line + 1, max(len(lines), 1)) if mark is not None else 1
+    column = mark.column + 1 if mark is not None and mark.line < len(lines) else 1
+    problem = str(exc.problem or "")
     offending = lines[line - 1] if 0 < line <= len(lines) else ""
-    if "\t" in offending[: max(column, 1)] or "found character '\\t'" in str(problem):
+    if "\t" in problem or "'\\t'" in problem:
+        indent = offending[: len(offending) - len(offending.lstrip(" \t"))]
+        where = "indentation" if "\t" in indent else "this place"
+        tab = offending.find("\t") + 1 if "\t" in offending else column
+        return ConfigProblem(line, tab, "", f"tab character found; YAML needs spaces for {where}")
+    if "another document" in problem:
         return ConfigProblem(
-            line,
-            offending.find("\t") + 1 if "\t" in offending else column,
-            "",
-            "tab character found; YAML indentation must use spaces",
+            line, column, "", "a second YAML document ('---'); whimsy reads one document per file"
         )
-    words = f"YAML syntax error: {problem}"
-    if context:
-        words += f" ({context})"
+    words = f"YAML syntax error: {_plain(problem)}"
+    context_mark = exc.context_mark
+    if exc.context and context_mark is not None and context_mark.line + 1 != line:
+        words += f" ({_plain(exc.context)} that starts at line {context_mark.line + 1})"
+    elif exc.context:
+        words += f" ({_plain(exc.context)})"
     return ConfigProblem(line, column, "", words)
+
+
+def _reader_problem(exc: ReaderError, text: str) -> ConfigProblem:
+    before = text[: exc.position]
+    line = before.count("\n") + 1
+    column = exc.position - (before.rfind("\n") + 1) + 1
+    character = exc.character if isinstance(exc.character, str) else chr(exc.character)
+    words = f"the file contains the control character U+{ord(character):04X}; remove it"
+    return ConfigProblem(line, column, "", words)
+
+
+def _short_tag(tag: str) -> str:
+    return "!!" + tag.rsplit(":", 1)[-1] if tag.startswith("tag:yaml.org,2002:") else tag
+
+
+def _number(text: str, tag: str) -> int | float:
+    """Read a YAML int or float; ValueError when it is not one whimsy can use."""
+    cleaned = text.replace("_", "").lower()
+    if len(cleaned) > MAX_NUMBER_DIGITS:
+        raise ValueError(f"the number {text[:20]}... is too long")
+    if tag.endswith(":float"):
+        if cleaned.lstrip("+-") in (".inf", ".nan"):
+            raise ValueError(f"{text} is not a usable number")
+        return float(cleaned)
+    sign = -1 if cleaned.startswith("-") else 1
+    digits = cleaned.lstrip("+-")
+    for prefix, base in (("0x", 16), ("0o", 8), ("0b", 2)):
+        if digits.startswith(prefix):
+            return sign * int(digits[2:], base)
+    return sign * int(digits, 10)
 
 
 class _Builder:
@@ -113,7 +170,7 @@ class _Builder:
         self.positions = Positions()
         self.problems: list[ConfigProblem] = []
         self.expanded = 0
-        self.seen: set[int] = set()
+        self.building: set[int] = set()  # nodes on the current path: an alias loop otherwise
 
     def build(self, node: Node, path: Path) -> Any:
         self.expanded += 1
@@ -128,13 +185,25 @@ class _Builder:
                     )
                 ]
             )
+        if len(path) > MAX_DEPTH:
+            raise YamlProblems(
+                [ConfigProblem(*_mark(node), "", f"nested more than {MAX_DEPTH} levels deep")]
+            )
+        if id(node) in self.building:
+            raise YamlProblems(
+                [ConfigProblem(*_mark(node), dotted(path), "an alias refers to itself")]
+            )
         self.positions.values.setdefault(path, _mark(node))
-        if isinstance(node, MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, SequenceNode):
+        if isinstance(node, ScalarNode):
+            return self._scalar(node, path)
+        self.building.add(id(node))
+        try:
+            if isinstance(node, MappingNode):
+                return self._mapping(node, path)
+            assert isinstance(node, SequenceNode)
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        assert isinstance(node, ScalarNode)
-        return self._scalar(node, path)
+        finally:
+            self.building.discard(id(node))
 
     def _mapping(self, node: MappingNode, path: Path) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -177,28 +246,22 @@ class _Builder:
         if tag == "tag:yaml.org,2002:null":
             return None
         if tag == "tag:yaml.org,2002:bool":
-            return value.lower() == "true"
-        if tag == "tag:yaml.org,2002:int":
-            text = value.replace("_", "")
-            sign = -1 if text.startswith("-") else 1
-            text = text.lstrip("+-")
-            base = 16 if text.startswith("0x") else 8 if text.startswith("0o") else 10
-            digits = text[2:] if base != 10 else text
-            return sign * int(digits, base)
-        if tag == "tag:yaml.org,2002:float":
-            text = value.lower().replace("_", "")
-            if text.endswith(".inf"):
-                return float("-inf") if text.startswith("-") else float("inf")
-            if text.endswith(".nan"):
-                return float("nan")
-            return float(text)
+            return value.lower() in TRUE_WORDS
+        if tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"):
+            try:
+                return _number(value, tag)
+            except ValueError as exc:
+                reason = str(exc) if "too long" in str(exc) else f"'{value}' is not a plain number"
+                self.problems.append(ConfigProblem(*_mark(node), dotted(path), reason))
+                return value
         if tag == "tag:yaml.org,2002:timestamp":
-            # Keep dates as text: nothing in the config is a date, and a string is what the
-            # models expect for versions such as 2024-01-01.
+            # Keep dates as text: nothing in the config is a date.
             return value
         self.problems.append(
             ConfigProblem(
-                *_mark(node), dotted(path), f"unsupported YAML tag '{tag}'; use plain values"
+                *_mark(node),
+                dotted(path),
+                f"unsupported YAML tag '{_short_tag(tag)}'; use plain values",
             )
         )
         return value
@@ -218,6 +281,10 @@ def read_yaml(raw: bytes) -> SourceDocument:
         root = yaml.compose(io.StringIO(text))
     except MarkedYAMLError as exc:
         raise YamlProblems([_syntax_problem(exc, text)]) from None
+    except ReaderError as exc:
+        raise YamlProblems([_reader_problem(exc, text)]) from None
+    except RecursionError:
+        raise YamlProblems([ConfigProblem(1, 1, "", "the file is nested too deeply")]) from None
     except YAMLError as exc:
         raise YamlProblems([ConfigProblem(1, 1, "", f"YAML error: {exc}")]) from None
     if root is None:

@@ -1,4 +1,4 @@
-"""The subdomain-proxy function. Its behaviour is built in a later issue; until then it refuses clearly."""
+"""The subdomain-proxy function: built in a later issue; until then it refuses clearly."""
 
 from __future__ import annotations
 

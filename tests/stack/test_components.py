@@ -94,15 +94,23 @@ def test_validation_keys_share_wildcard_records() -> None:
 
     assert validation_keys(["a.org", "*.a.org"]) == ["a.org"]
     assert validation_keys(["*.a.org"]) == ["*.a.org"]
-    assert validation_keys(["a.org", "api.a.org", "*.b.a.org"]) == ["*.b.a.org", "a.org", "api.a.org"]
+    assert validation_keys(["a.org", "api.a.org", "*.b.a.org"]) == [
+        "*.b.a.org",
+        "a.org",
+        "api.a.org",
+    ]
 
 
 def test_user_files_bucket_is_secure_by_default(sample_terraform: dict[str, Any]) -> None:
     assert one(sample_terraform, "aws_s3_bucket", "user_files")["bucket"] == "whimsy-fs"
     ownership = one(sample_terraform, "aws_s3_bucket_ownership_controls", "user_files")
     assert ownership["rule"]["object_ownership"] == "BucketOwnerEnforced"
-    encryption = one(sample_terraform, "aws_s3_bucket_server_side_encryption_configuration", "user_files")
-    assert encryption["rule"][0]["apply_server_side_encryption_by_default"] == {"sse_algorithm": "AES256"}
+    encryption = one(
+        sample_terraform, "aws_s3_bucket_server_side_encryption_configuration", "user_files"
+    )
+    assert encryption["rule"][0]["apply_server_side_encryption_by_default"] == {
+        "sse_algorithm": "AES256"
+    }
     block = one(sample_terraform, "aws_s3_bucket_public_access_block", "user_files")
     # ACLs never; the (generated) bucket policy may be public because public folders exist.
     assert block["block_public_acls"] and block["ignore_public_acls"]

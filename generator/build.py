@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -64,8 +65,6 @@ def build_tree(loaded: LoadedConfig, fingerprint: str) -> Tree:
 
 def _up_to_date(out_dir: Path, fingerprint: str) -> bool:
     """Fast path: the manifest records these inputs and every file still matches it."""
-    import json
-
     actual = read_tree(out_dir)
     try:
         manifest: dict[str, Any] = json.loads(actual.get(MANIFEST, b"{}"))

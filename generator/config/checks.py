@@ -99,12 +99,12 @@ def check_buckets(config: WhimsyConfig) -> Iterator[Finding]:
     storage = config.storage
     names: list[tuple[Path, str]] = [
         (("storage", "bucket"), storage.bucket),
-        (("storage", "log_bucket"), storage.log_bucket or f"{storage.bucket}-logs"),
+        (("storage", "log_bucket"), storage.log_bucket_name),
         (("project", "state", "bucket"), config.project.state.bucket),
     ]
     if config.sites.apex:
         names.append((("sites", "apex", "bucket"), config.sites.apex.bucket))
-    if len(storage.log_bucket or f"{storage.bucket}-logs") > 63:
+    if len(storage.log_bucket_name) > 63:
         yield ("storage", "bucket"), "is too long to derive '<bucket>-logs'; set log_bucket"
     seen: dict[str, Path] = {}
     for path, name in names:

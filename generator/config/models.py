@@ -276,6 +276,10 @@ class Storage(Section):
 
     _bucket_names = field_validator("bucket", "log_bucket")(check_bucket_name)
 
+    @property
+    def log_bucket_name(self) -> str:
+        return self.log_bucket or f"{self.bucket}-logs"
+
 
 # --- kv ------------------------------------------------------------------------------------
 

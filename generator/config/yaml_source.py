@@ -119,9 +119,13 @@ def _syntax_problem(exc: MarkedYAMLError, text: str) -> ConfigProblem:
     offending = lines[line - 1] if 0 < line <= len(lines) else ""
     if "\t" in problem or "'\\t'" in problem:
         indent = offending[: len(offending) - len(offending.lstrip(" \t"))]
-        where = "indentation" if "\t" in indent else "this place"
+        words = (
+            "tab character found; YAML needs spaces for indentation"
+            if "\t" in indent
+            else "tab character found where YAML does not allow one; use spaces"
+        )
         tab = offending.find("\t") + 1 if "\t" in offending else column
-        return ConfigProblem(line, tab, "", f"tab character found; YAML needs spaces for {where}")
+        return ConfigProblem(line, tab, "", words)
     if "another document" in problem:
         return ConfigProblem(
             line, column, "", "a second YAML document ('---'); whimsy reads one document per file"

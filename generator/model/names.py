@@ -30,7 +30,7 @@ def bucket_arn(bucket: str) -> str:
 
 
 def log_bucket(config: WhimsyConfig) -> str:
-    return config.storage.log_bucket or f"{config.storage.bucket}-logs"
+    return config.storage.log_bucket_name
 
 
 def role_name(config: WhimsyConfig, purpose: str) -> str:

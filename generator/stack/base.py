@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from cdktn import TerraformResource
 
 from generator.model import names
+from generator.model.refs import to_terraform_json
 
 R = TypeVar("R", bound=TerraformResource)
 
@@ -18,6 +19,4 @@ def named(resource: R, local_name: str) -> R:
 
 
 def policy_json(document: dict[str, Any]) -> str:
-    from generator.model.refs import to_terraform_json
-
     return to_terraform_json(document)

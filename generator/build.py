@@ -14,6 +14,7 @@ from generator.config import LoadedConfig, load_config
 from generator.errors import UserError
 from generator.model.policies import all_policies
 from generator.output.files import Tree, diff_trees, read_tree, render_json, sha256, write_tree
+from generator.package import package_functions
 
 MANIFEST = "manifest.json"
 TERRAFORM = "terraform/main.tf.json"
@@ -22,7 +23,9 @@ PINNED_DISTRIBUTIONS = ("cdktn", "cdktn-provider-aws")
 
 
 def input_fingerprint(loaded: LoadedConfig) -> str:
-    """Hash of everything out/ depends on: the config, whimsy's own code, the CDK versions."""
+    """Hash of everything out/ depends on: the config, whimsy's own code, lambdas/ and the CDK
+    versions. Third-party requirements are pinned in lambdas/*/requirements.txt, so the hash
+    of those files stands for what they install."""
     digest = hashlib.sha256()
 
     def feed(label: str, data: bytes) -> None:
@@ -33,6 +36,12 @@ def input_fingerprint(loaded: LoadedConfig) -> str:
     feed("whimsy", __version__.encode())
     for source in sorted(GENERATOR_ROOT.rglob("*.py")):
         feed(source.relative_to(GENERATOR_ROOT).as_posix(), source.read_bytes())
+    lambdas = loaded.path.parent / "lambdas"
+    for path in sorted(lambdas.rglob("*")) if lambdas.is_dir() else []:
+        relative = path.relative_to(lambdas)
+        ignored = any(part.startswith(".") or part == "__pycache__" for part in relative.parts)
+        if path.is_file() and not ignored:
+            feed("lambdas/" + relative.as_posix(), path.read_bytes())
     for name in PINNED_DISTRIBUTIONS:
         try:
             feed(name, metadata.version(name).encode())
@@ -56,7 +65,10 @@ def build_tree(loaded: LoadedConfig, fingerprint: str) -> Tree:
     from generator.stack import synthesize
 
     config = loaded.config
-    tree: Tree = {TERRAFORM: render_json(synthesize(config))}
+    packaged = package_functions(config, loaded.path.parent / "lambdas")
+    tree: Tree = {f"lambdas/{name}.zip": p.archive for name, p in packaged.items()}
+    hashes = {name: p.source_code_hash for name, p in packaged.items()}
+    tree[TERRAFORM] = render_json(synthesize(config, hashes))
     for name, document in all_policies(config).items():
         tree[f"policies/{name}.json"] = render_json(document)
     tree[MANIFEST] = _manifest(tree, fingerprint)

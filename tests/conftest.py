@@ -3,6 +3,7 @@ tests that ask for it; everything else runs on plain Python."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -36,17 +37,36 @@ def minimal_config() -> WhimsyConfig:
 
 
 @pytest.fixture(scope="session")
-def sample_terraform(sample_config: WhimsyConfig) -> dict[str, Any]:
-    from generator.stack import synthesize
+def sample_tree() -> dict[str, bytes]:
+    """Everything generate writes for the sample config (packaging + one synthesis)."""
+    from generator.build import build_tree, input_fingerprint
 
-    return synthesize(sample_config)
+    loaded = load_config(SAMPLE)
+    return build_tree(loaded, input_fingerprint(loaded))
 
 
 @pytest.fixture(scope="session")
-def minimal_terraform(minimal_config: WhimsyConfig) -> dict[str, Any]:
-    from generator.stack import synthesize
+def sample_terraform(sample_tree: dict[str, bytes]) -> dict[str, Any]:
+    from generator.build import TERRAFORM
 
-    return synthesize(minimal_config)
+    document: dict[str, Any] = json.loads(sample_tree[TERRAFORM])
+    return document
+
+
+@pytest.fixture(scope="session")
+def minimal_tree() -> dict[str, bytes]:
+    from generator.build import build_tree, input_fingerprint
+
+    loaded = load_config(MINIMAL)
+    return build_tree(loaded, input_fingerprint(loaded))
+
+
+@pytest.fixture(scope="session")
+def minimal_terraform(minimal_tree: dict[str, bytes]) -> dict[str, Any]:
+    from generator.build import TERRAFORM
+
+    document: dict[str, Any] = json.loads(minimal_tree[TERRAFORM])
+    return document
 
 
 def find_plugin_dir() -> Path | None:

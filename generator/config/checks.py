@@ -172,7 +172,9 @@ def check_functions(config: WhimsyConfig, lambdas_dir: FsPath | None) -> Iterato
         # Lambda names (<project>-<function>) stay within AWS's 64 characters by the models'
         # bounds: 20 + 1 + 40.
         for key in function.env:
-            if SECRET_LOOKING.search(key.upper()):
+            if key.startswith("WHIMSY_"):
+                yield (*path, "env", key), "names starting with WHIMSY_ are set by whimsy itself"
+            elif SECRET_LOOKING.search(key.upper()):
                 yield (
                     (*path, "env", key),
                     (
@@ -199,6 +201,11 @@ def check_functions(config: WhimsyConfig, lambdas_dir: FsPath | None) -> Iterato
                 )
         if len(set(function.secrets)) != len(function.secrets):
             yield (*path, "secrets"), "lists a secret twice"
+        if function.access.websocket_management and config.realtime.websocket is None:
+            yield (
+                (*path, "access", "websocket_management"),
+                ("there is no WebSocket API to manage; declare realtime.websocket"),
+            )
 
 
 def _function_references(config: WhimsyConfig) -> Iterator[tuple[Path, str]]:

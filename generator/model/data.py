@@ -25,7 +25,7 @@ def table_arn(table: KvTable) -> str:
     return tf_ref(f"{names.table_address(table.name)}.arn")
 
 
-def _sid(kind: str, table: KvTable) -> str:
+def sid(kind: str, table: KvTable) -> str:
     words = table.name.replace("_", "-").replace(".", "-").split("-")
     return kind + "".join(word.capitalize() for word in words)
 
@@ -33,7 +33,7 @@ def _sid(kind: str, table: KvTable) -> str:
 def own_partition_statement(table: KvTable, owner: str) -> Statement:
     """Read/write only items whose partition key is the caller's identity id."""
     return {
-        "Sid": _sid("OwnItems", table),
+        "Sid": sid("OwnItems", table),
         "Effect": "Allow",
         "Action": sorted(READ_ACTIONS + WRITE_ACTIONS),
         "Resource": table_arn(table),
@@ -53,7 +53,7 @@ def user_statements(config: WhimsyConfig) -> list[Statement]:
         elif table.access == "system_config":
             statements.append(
                 {
-                    "Sid": _sid("ReadConfig", table),
+                    "Sid": sid("ReadConfig", table),
                     "Effect": "Allow",
                     "Action": READ_ACTIONS,
                     "Resource": table_arn(table),
@@ -65,7 +65,7 @@ def user_statements(config: WhimsyConfig) -> list[Statement]:
 def admin_statements(config: WhimsyConfig) -> list[Statement]:
     return [
         {
-            "Sid": _sid("WriteConfig", table),
+            "Sid": sid("WriteConfig", table),
             "Effect": "Allow",
             "Action": WRITE_ACTIONS,
             "Resource": table_arn(table),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from generator.config import folders
@@ -34,14 +35,16 @@ def _sid(prefix: str, index: int, pattern: folders.FolderPattern) -> str:
     return f"{prefix}{index}{words or 'Root'}"[:100]
 
 
-def owner_statements(
-    bucket: str, owner: str, rules: list[FolderRule], sid_prefix: str = "Folder"
+def folder_statements(
+    bucket: str, owner: str, grants: Sequence[tuple[str, Sequence[str]]], sid_prefix: str
 ) -> list[Statement]:
-    """Statements letting `owner` (an identity id or its policy variable) act on their folder."""
+    """Statements for (folder path, actions) grants in the folder(s) of `owner`: an identity
+    id's policy variable (a user on their own folder) or the id pattern (a function acting
+    for every user)."""
     statements: list[Statement] = []
-    for index, rule in enumerate(rules):
-        pattern = folders.parse(rule.path)
-        actions = sorted({a for word in rule.owner for a in OBJECT_ACTIONS.get(word, [])})
+    for index, (path, words) in enumerate(grants):
+        pattern = folders.parse(path)
+        actions = sorted({a for word in words for a in OBJECT_ACTIONS.get(word, [])})
         if actions:
             statements.append(
                 {
@@ -51,7 +54,7 @@ def owner_statements(
                     "Resource": _object_resource(bucket, owner, pattern),
                 }
             )
-        if "list" in rule.owner:
+        if "list" in words:
             prefix = f"{owner}/{pattern.relative_prefix}"
             statements.append(
                 {
@@ -59,11 +62,16 @@ def owner_statements(
                     "Effect": "Allow",
                     "Action": "s3:ListBucket",
                     "Resource": names.bucket_arn(bucket),
-                    # s3:prefix is what ListObjects asks for; only the owner's own folder.
+                    # s3:prefix is what ListObjects asks for; only inside the granted folder.
                     "Condition": {"StringLike": {"s3:prefix": [prefix, prefix + "*"]}},
                 }
             )
     return statements
+
+
+def owner_statements(bucket: str, owner: str, rules: list[FolderRule]) -> list[Statement]:
+    """A user's grants on their own folder, per the folder rules."""
+    return folder_statements(bucket, owner, [(r.path, list(r.owner)) for r in rules], "Folder")
 
 
 def tls_only_statement(resources: list[str]) -> Statement:

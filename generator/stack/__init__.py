@@ -11,9 +11,12 @@ from generator.config.models import WhimsyConfig
 from generator.stack.runtime import jsii_environment
 
 
-def synthesize(config: WhimsyConfig) -> dict[str, Any]:
-    """Build the platform stack and return its Terraform JSON as a plain dict."""
+def synthesize(config: WhimsyConfig, source_hashes: dict[str, str]) -> dict[str, Any]:
+    """Build the platform stack and return its Terraform JSON as a plain dict.
+
+    source_hashes: each function's zip hash (see generator.package), by function name.
+    """
     with jsii_environment():
         from generator.stack.platform import synthesize_platform
 
-        return synthesize_platform(config)
+        return synthesize_platform(config, source_hashes)

@@ -9,20 +9,26 @@ from cdktn import App, TerraformStack
 
 from generator.config.models import WhimsyConfig
 from generator.stack.certificate import Certificate
+from generator.stack.functions import Functions, Secrets
 from generator.stack.identity import Identity
 from generator.stack.kv import KeyValueTables
+from generator.stack.realtime import Realtime
 from generator.stack.settings import add_settings
 from generator.stack.user_files import UserFiles
 
 
 class PlatformStack(TerraformStack):
-    def __init__(self, app: App, config: WhimsyConfig) -> None:
+    def __init__(self, app: App, config: WhimsyConfig, source_hashes: dict[str, str]) -> None:
         super().__init__(app, config.project.name)
         edge = add_settings(self, config)
         Certificate(self, config, edge)
         UserFiles(self, config)
         KeyValueTables(self, config)
         Identity(self, config)
+        if config.realtime.websocket:
+            Realtime(self, config)
+        Secrets(self, config)
+        Functions(self, config, source_hashes)
 
 
 def _strip_metadata(value: Any) -> Any:
@@ -34,9 +40,9 @@ def _strip_metadata(value: Any) -> Any:
     return value
 
 
-def synthesize_platform(config: WhimsyConfig) -> dict[str, Any]:
+def synthesize_platform(config: WhimsyConfig, source_hashes: dict[str, str]) -> dict[str, Any]:
     app = App(skip_validation=True, skip_backend_validation=True)
-    stack = PlatformStack(app, config)
+    stack = PlatformStack(app, config, source_hashes)
     # Round-trip through JSON to turn jsii proxies into plain Python values.
     document = json.loads(json.dumps(stack.to_terraform()))
     result: dict[str, Any] = _strip_metadata(document)

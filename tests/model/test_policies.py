@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from generator.config import WhimsyConfig, load_config
-from generator.model import identity, names
+from generator.model import functions, identity, names
 from generator.model.policies import all_policies
 from generator.model.refs import resolve_refs
 from generator.review.iam import ANONYMOUS, ContextValue, Decision, Principal, Request, explain
@@ -56,6 +56,17 @@ def fake_refs(config: WhimsyConfig) -> dict[str, str]:
     known = {identity.IDENTITY_POOL_ID[len("${tf:") : -1]: POOL_ID}
     for table in config.kv.tables:
         known[f"{names.table_address(table.name)}.arn"] = table_arn(table.name)
+    for name, function in config.functions.items():
+        known[f"{functions.log_group_address(name)}.arn"] = (
+            f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/whimsy-{name}"
+        )
+        for secret in function.secrets:
+            known[f"{functions.secret_address(secret)}.arn"] = (
+                f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{secret}-AbCdEf"
+            )
+    known[f"{functions.WEBSOCKET_API_ADDRESS}.execution_arn"] = (
+        f"arn:aws:execute-api:{REGION}:{ACCOUNT}:abc123"
+    )
     return known
 
 

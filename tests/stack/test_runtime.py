@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.output.files import read_tree
 from generator.stack.runtime import SynthesisError, jsii_environment
 
 
@@ -45,4 +46,5 @@ def test_generate_with_the_machines_default_node_prints_no_banner(
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
-    assert result.stdout.strip() == f"{tmp_path / 'out'}: 8 files, 8 changed"
+    files = len(read_tree(repo / "out"))
+    assert result.stdout.strip() == f"{tmp_path / 'out'}: {files} files, {files} changed"

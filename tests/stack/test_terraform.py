@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from generator.output.files import read_tree
 from tests.conftest import run
 
 pytestmark = [pytest.mark.terraform, pytest.mark.synth]
@@ -28,10 +29,13 @@ def offline_override() -> dict[str, Any]:
     }
 
 
-def plan(terraform: tuple[str, Path], document: dict[str, Any], workdir: Path) -> dict[str, Any]:
+def plan(terraform: tuple[str, Path], tree: dict[str, bytes], root: Path) -> dict[str, Any]:
+    """Write a generated tree (as in out/) under root and plan its terraform/ offline."""
     binary, plugins = terraform
-    workdir.mkdir()
-    (workdir / "main.tf.json").write_text(json.dumps(document))
+    for relative, content in tree.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_bytes(content)
+    workdir = root / "terraform"
     (workdir / "offline_override.tf.json").write_text(json.dumps(offline_override()))
     env = {**os.environ, "TF_IN_AUTOMATION": "1", "TF_CLI_CONFIG_FILE": os.devnull,
            "AWS_EC2_METADATA_DISABLED": "true", "CHECKPOINT_DISABLE": "1"}  # fmt: skip
@@ -53,12 +57,20 @@ def created(shown: dict[str, Any]) -> list[str]:
     )
 
 
+SAMPLE_RESOURCES = 62  # 31 for identity, storage, data and DNS; 31 for functions (see below)
+
+
 def test_sample_plans_against_the_real_provider(
-    terraform: tuple[str, Path], sample_terraform: dict[str, Any], tmp_path: Path
+    terraform: tuple[str, Path], sample_tree: dict[str, bytes], tmp_path: Path
 ) -> None:
-    shown = plan(terraform, sample_terraform, tmp_path / "sample")
+    shown = plan(terraform, sample_tree, tmp_path / "sample")
     addresses = created(shown)
-    assert len(addresses) == 31, addresses
+    assert len(addresses) == SAMPLE_RESOURCES, addresses
+    # 7 functions x (function, role, role policy, log group) + 2 secrets + the WebSocket API
+    for kind in ("aws_lambda_function", "aws_iam_role_policy", "aws_cloudwatch_log_group"):
+        assert len([a for a in addresses if a.startswith(kind + ".fn_")]) == 7, kind
+    assert 'aws_secretsmanager_secret.secret_whimsy_stripe_secret_key' in addresses
+    assert "aws_apigatewayv2_api.realtime" in addresses
     assert 'aws_route53_record.certificate_validation["whimsy.space"]' in addresses
     assert shown["resource_changes"] and all(
         change["change"]["actions"] == ["create"] for change in shown["resource_changes"]
@@ -66,9 +78,9 @@ def test_sample_plans_against_the_real_provider(
 
 
 def test_minimal_config_plans(
-    terraform: tuple[str, Path], minimal_terraform: dict[str, Any], tmp_path: Path
+    terraform: tuple[str, Path], minimal_tree: dict[str, bytes], tmp_path: Path
 ) -> None:
-    addresses = created(plan(terraform, minimal_terraform, tmp_path / "minimal"))
+    addresses = created(plan(terraform, minimal_tree, tmp_path / "minimal"))
     # certificate, its validation record and validation (3); log bucket (6: bucket, ownership,
     # encryption, access block, policy, lifecycle); user files without CORS (8: the same plus
     # versioning and logging, minus nothing); Cognito (4); authenticated role + policy and the
@@ -80,6 +92,5 @@ def test_minimal_config_plans(
 
 def test_committed_out_validates(terraform: tuple[str, Path], repo: Path, tmp_path: Path) -> None:
     """The committed out/ (what CI applies) is itself valid, not only a fresh synthesis."""
-    document = json.loads((repo / "out/terraform/main.tf.json").read_text())
-    shown = plan(terraform, document, tmp_path / "committed")
-    assert len(created(shown)) == 31
+    shown = plan(terraform, read_tree(repo / "out"), tmp_path / "committed")
+    assert len(created(shown)) == SAMPLE_RESOURCES

@@ -69,7 +69,7 @@ def test_sample_plans_against_the_real_provider(
     # 7 functions x (function, role, role policy, log group) + 2 secrets + the WebSocket API
     for kind in ("aws_lambda_function", "aws_iam_role_policy", "aws_cloudwatch_log_group"):
         assert len([a for a in addresses if a.startswith(kind + ".fn_")]) == 7, kind
-    assert 'aws_secretsmanager_secret.secret_whimsy_stripe_secret_key' in addresses
+    assert "aws_secretsmanager_secret.secret_whimsy_stripe_secret_key" in addresses
     assert "aws_apigatewayv2_api.realtime" in addresses
     assert 'aws_route53_record.certificate_validation["whimsy.space"]' in addresses
     assert shown["resource_changes"] and all(

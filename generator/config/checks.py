@@ -208,6 +208,17 @@ def check_functions(config: WhimsyConfig, lambdas_dir: FsPath | None) -> Iterato
             )
 
 
+def check_undeclared_code(config: WhimsyConfig, lambdas_dir: FsPath | None) -> Iterator[Finding]:
+    """A folder in lambdas/ without a functions: entry would silently never be deployed."""
+    if lambdas_dir is None or not lambdas_dir.is_dir():
+        return
+    for folder in sorted(lambdas_dir.iterdir()):
+        if folder.is_dir() and folder.name[0] not in "._" and folder.name not in config.functions:
+            yield ("functions",), (
+                f"lambdas/{folder.name}/ has no entry under functions:; declare it or remove it"
+            )
+
+
 def _function_references(config: WhimsyConfig) -> Iterator[tuple[Path, str]]:
     if config.apis.http:
         for i, route in enumerate(config.apis.http.routes):
@@ -248,4 +259,5 @@ def cross_checks(config: WhimsyConfig, lambdas_dir: FsPath | None) -> list[Findi
     ]
     findings = [finding for check in checks for finding in check(config)]
     findings.extend(check_functions(config, lambdas_dir))
+    findings.extend(check_undeclared_code(config, lambdas_dir))
     return findings

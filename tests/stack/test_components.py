@@ -238,3 +238,55 @@ def test_role_policy_matches_the_review_file(sample_terraform: dict[str, Any], r
     review = json.loads((repo / "out/policies/role-authenticated.json").read_text())
     as_deployed = json.loads(json.dumps(review).replace("${tf:", "${"))
     assert deployed == as_deployed
+
+
+def test_functions_deploy_the_generated_zips(
+    sample_terraform: dict[str, Any], sample_tree: dict[str, bytes], sample_config: Any
+) -> None:
+    import base64
+    import hashlib
+
+    lambdas = resources(sample_terraform, "aws_lambda_function")
+    assert len(lambdas) == len(sample_config.functions) == 7
+    for name, function in sample_config.functions.items():
+        local = "fn_" + name.replace("-", "_")
+        deployed = lambdas[local]
+        archive = sample_tree[f"lambdas/{name}.zip"]
+        assert deployed["filename"] == f"${{path.module}}/../lambdas/{name}.zip"
+        assert (
+            deployed["source_code_hash"]
+            == base64.b64encode(hashlib.sha256(archive).digest()).decode()
+        )
+        assert deployed["function_name"] == f"whimsy-{name}"
+        assert deployed["runtime"] == function.runtime == "python3.12"
+        assert deployed["architectures"] == ["arm64"]
+        assert deployed["memory_size"] == function.memory_mb
+        assert deployed["timeout"] == function.timeout_seconds
+        assert deployed["role"] == f"${{aws_iam_role.{local}.arn}}"
+        assert deployed["depends_on"] == [
+            f"aws_cloudwatch_log_group.{local}",
+            f"aws_iam_role_policy.{local}",
+        ]
+        log_group = one(sample_terraform, "aws_cloudwatch_log_group", local)
+        assert log_group["name"] == f"/aws/lambda/whimsy-{name}"
+        assert log_group["retention_in_days"] == function.log_retention_days
+    assert lambdas["fn_subdomain_proxy"]["memory_size"] == 512
+    assert lambdas["fn_collab"]["timeout"] == 30
+
+
+def test_secrets_are_containers_only(sample_terraform: dict[str, Any]) -> None:
+    secrets = resources(sample_terraform, "aws_secretsmanager_secret")
+    assert sorted(s["name"] for s in secrets.values()) == [
+        "whimsy/stripe-secret-key",
+        "whimsy/stripe-webhook-secret",
+    ]
+    assert "aws_secretsmanager_secret_version" not in sample_terraform["resource"]
+    assert "secret_string" not in json.dumps(sample_terraform)
+
+
+def test_function_trust_is_lambda_only(sample_terraform: dict[str, Any]) -> None:
+    for local, role in resources(sample_terraform, "aws_iam_role").items():
+        if local.startswith("fn_"):
+            (statement,) = policy(role)["Statement"]
+            assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}
+            assert statement["Action"] == "sts:AssumeRole"

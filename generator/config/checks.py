@@ -214,8 +214,9 @@ def check_undeclared_code(config: WhimsyConfig, lambdas_dir: FsPath | None) -> I
         return
     for folder in sorted(lambdas_dir.iterdir()):
         if folder.is_dir() and folder.name[0] not in "._" and folder.name not in config.functions:
-            yield ("functions",), (
-                f"lambdas/{folder.name}/ has no entry under functions:; declare it or remove it"
+            yield (
+                ("functions",),
+                (f"lambdas/{folder.name}/ has no entry under functions:; declare it or remove it"),
             )
 
 

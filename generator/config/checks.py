@@ -82,6 +82,24 @@ def check_domains(config: WhimsyConfig) -> Iterator[Finding]:
             )
 
 
+def check_legacy_sites_are_public(config: WhimsyConfig) -> Iterator[Finding]:
+    """A legacy distribution serves <id>/public/ straight from S3: it must be public."""
+    public = folders.parse("{identity}/public/*")
+    readable = any(
+        "read" in rule.anyone and folders.parse(rule.path).covers(public)
+        for rule in config.storage.folders
+    )
+    if not readable:
+        for i, _ in enumerate(config.sites.legacy_user_sites):
+            yield (
+                ("sites", "legacy_user_sites", i),
+                (
+                    "serves the user's public folder, but no folder rule lets anyone read "
+                    "'{identity}/public/*'"
+                ),
+            )
+
+
 def check_identity_regions(config: WhimsyConfig) -> Iterator[Finding]:
     region = config.project.region
     for i, site in enumerate(config.sites.legacy_user_sites):
@@ -104,6 +122,9 @@ def check_buckets(config: WhimsyConfig) -> Iterator[Finding]:
     ]
     if config.sites.apex:
         names.append((("sites", "apex", "bucket"), config.sites.apex.bucket))
+    if config.sites.apex or config.sites.legacy_user_sites or config.sites.user_subdomains:
+        cdn_logs = config.sites.log_bucket or f"{storage.bucket}-cdn-logs"
+        names.append((("sites", "log_bucket"), cdn_logs))
     if len(storage.log_bucket_name) > 63:
         yield ("storage", "bucket"), "is too long to derive '<bucket>-logs'; set log_bucket"
     seen: dict[str, Path] = {}
@@ -248,15 +269,28 @@ def check_references(config: WhimsyConfig) -> Iterator[Finding]:
             seen.setdefault(route.route, i)
 
 
+def check_websocket_routes(config: WhimsyConfig) -> Iterator[Finding]:
+    websocket = config.realtime.websocket
+    if websocket is None:
+        return
+    seen: set[str] = set()
+    for i, route in enumerate(websocket.routes):
+        if route in seen:
+            yield ("realtime", "websocket", "routes", i), f"route '{route}' is listed twice"
+        seen.add(route)
+
+
 def cross_checks(config: WhimsyConfig, lambdas_dir: FsPath | None) -> list[Finding]:
     checks: list[Callable[[WhimsyConfig], Iterator[Finding]]] = [
         check_certificate,
         check_domains,
         check_identity_regions,
+        check_legacy_sites_are_public,
         check_buckets,
         check_folder_rules,
         check_tables,
         check_references,
+        check_websocket_routes,
     ]
     findings = [finding for check in checks for finding in check(config)]
     findings.extend(check_functions(config, lambdas_dir))

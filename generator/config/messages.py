@@ -23,6 +23,8 @@ PATTERN_WORDS = {
     models.FUNCTION_NAME_PATTERN: "a function name: lowercase letters, digits and '-', "
     "starting with a letter, at most 40 characters",
     models.ROUTE_PATTERN: "a route such as 'POST /uploads' or 'GET /users/{handle}'",
+    models.WEBSOCKET_ROUTE_PATTERN: "a route name: letters, digits, _ and -, starting with a "
+    "letter ($connect, $disconnect and $default are built in)",
     models.CERTIFICATE_NAME_PATTERN: "a domain name such as whimsy.space or *.whimsy.space",
     models.VERSION_RANGE_PATTERN: "a version constraint such as '>= 5.100, < 7.0'",
     models.TAG_KEY_PATTERN: "a tag key: 1-128 letters, digits, spaces and _ . : / = + - @, "

@@ -26,6 +26,7 @@ IDENTITY_ID_PATTERN = (
     r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 )
 FUNCTION_NAME_PATTERN = r"^[a-z][a-z0-9-]{0,39}$"
+WEBSOCKET_ROUTE_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"
 TAG_KEY_PATTERN = r"^(?!aws:)[\w .:/=+@-]{1,128}$"
 TAG_VALUE_PATTERN = r"^[\w .:/=+@-]{0,256}$"
 ENV_NAME_PATTERN = r"^(?!AWS_)[A-Za-z][A-Za-z0-9_]{0,127}$"
@@ -350,9 +351,16 @@ class UserSubdomains(Section):
 
 
 class Sites(Section):
+    log_bucket: str | None = Field(
+        default=None,
+        description="Bucket for CloudFront access logs (CloudFront writes them with ACLs, so "
+        "it cannot share the ACL-less storage log bucket). Default: '<storage.bucket>-cdn-logs'.",
+    )
     apex: ApexSite | None = None
     legacy_user_sites: list[LegacyUserSite] = Field(default_factory=list)
     user_subdomains: UserSubdomains | None = None
+
+    _bucket_name = field_validator("log_bucket")(check_bucket_name)
 
 
 # --- apis ----------------------------------------------------------------------------------
@@ -471,7 +479,16 @@ class Function(Section):
 
 class WebSocketApi(Section):
     domain: DomainName
-    function: FunctionName
+    function: FunctionName = Field(
+        description="Handles $connect (also as the REQUEST authorizer, token in the 'token' "
+        "query parameter), $disconnect, $default and the named routes."
+    )
+    routes: list[Annotated[str, StringConstraints(pattern=WEBSOCKET_ROUTE_PATTERN)]] = Field(
+        default_factory=list,
+        description="Named routes, selected by the 'action' field of a message "
+        "($connect, $disconnect and $default always exist). Default: none.",
+    )
+    throttling: Throttling = Field(default_factory=Throttling)
     max_message_bytes: Annotated[int, Field(ge=1024, le=128 * 1024)] = Field(
         default=32 * 1024, description="Largest accepted message. Default: 32768."
     )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from generator.config.models import WhimsyConfig
-from generator.model import functions, identity, storage
+from generator.model import edge, functions, identity, storage
+from generator.model.refs import tf_ref
 
 
 def all_policies(config: WhimsyConfig) -> dict[str, dict[str, Any]]:
@@ -18,6 +19,14 @@ def all_policies(config: WhimsyConfig) -> dict[str, dict[str, Any]]:
     if config.auth.admin_group:
         policies["role-admin-trust"] = identity.trust_policy("authenticated")
         policies["role-admin"] = identity.admin_policy(config)
+    if config.sites.apex:
+        policies["bucket-site"] = edge.site_bucket_policy(
+            config.sites.apex.bucket, tf_ref("aws_cloudfront_distribution.apex.arn")
+        )
+    if edge.has_sites(config):
+        policies["bucket-cdn-logs"] = edge.cdn_log_bucket_policy(config)
+    if config.realtime.websocket:
+        policies["role-apigateway-logs-trust"] = edge.APIGATEWAY_LOGS_TRUST
     if config.functions:
         policies["role-function-trust"] = functions.LAMBDA_TRUST
     for name in config.functions:

@@ -12,6 +12,7 @@ from constructs import Construct
 from generator.config.models import WhimsyConfig
 from generator.model import dns
 from generator.stack.base import named
+from generator.stack.settings import CLOUDFRONT_REGION
 
 
 class Certificate(Construct):
@@ -63,3 +64,37 @@ class Certificate(Construct):
             "${[for record in aws_route53_record.certificate_validation : record.fqdn]}",
         )
         self.validation.node.add_dependency(records)
+        # What CloudFront uses: the ARN once validated, so nothing races the validation.
+        self.validated_arn: str = self.validation.certificate_arn
+        self.api_arn = self.validated_arn
+        has_api_domain = config.apis.http is not None or config.realtime.websocket is not None
+        if has_api_domain and config.project.region != CLOUDFRONT_REGION:
+            self.api_arn = self._regional(config, records)
+
+    def _regional(self, config: WhimsyConfig, records: Route53Record) -> str:
+        """API Gateway regional domains need a certificate in their own region. ACM asks the
+        same DNS records in every region of an account, so the records above validate it."""
+        first, *rest = config.domains.certificate_names
+        regional = named(
+            AcmCertificate(
+                self,
+                "regional",
+                domain_name=first,
+                subject_alternative_names=rest or None,
+                validation_method="DNS",
+                key_algorithm="RSA_2048",
+                lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+            ),
+            "api_regional",
+        )
+        validation = named(
+            AcmCertificateValidation(self, "regional_validated", certificate_arn=regional.arn),
+            "api_regional",
+        )
+        validation.add_override(
+            "validation_record_fqdns",
+            "${[for record in aws_route53_record.certificate_validation : record.fqdn]}",
+        )
+        validation.node.add_dependency(records)
+        arn: str = validation.certificate_arn
+        return arn

@@ -43,10 +43,12 @@ class Functions(Construct):
         self, scope: TerraformStack, config: WhimsyConfig, source_hashes: dict[str, str]
     ) -> None:
         super().__init__(scope, "functions")
-        for name in sorted(config.functions):
-            self._function(config, name, source_hashes[name])
+        self.by_name = {
+            name: self._function(config, name, source_hashes[name])
+            for name in sorted(config.functions)
+        }
 
-    def _function(self, config: WhimsyConfig, name: str, source_hash: str) -> None:
+    def _function(self, config: WhimsyConfig, name: str, source_hash: str) -> LambdaFunction:
         function = config.functions[name]
         local = "fn_" + name
         full_name = functions.function_name(config, name)
@@ -78,7 +80,7 @@ class Functions(Construct):
             ),
             local,
         )
-        named(
+        return named(
             LambdaFunction(
                 self,
                 name,

@@ -8,27 +8,40 @@ from typing import Any
 from cdktn import App, TerraformStack
 
 from generator.config.models import WhimsyConfig
+from generator.model import edge
+from generator.stack.apis import HttpApi, ProxyApi
 from generator.stack.certificate import Certificate
 from generator.stack.functions import Functions, Secrets
 from generator.stack.identity import Identity
 from generator.stack.kv import KeyValueTables
 from generator.stack.realtime import Realtime
 from generator.stack.settings import add_settings
+from generator.stack.sites import Sites
 from generator.stack.user_files import UserFiles
 
 
 class PlatformStack(TerraformStack):
     def __init__(self, app: App, config: WhimsyConfig, source_hashes: dict[str, str]) -> None:
         super().__init__(app, config.project.name)
-        edge = add_settings(self, config)
-        Certificate(self, config, edge)
+        edge_provider = add_settings(self, config)
+        certificate = Certificate(self, config, edge_provider)
         UserFiles(self, config)
         KeyValueTables(self, config)
-        Identity(self, config)
-        if config.realtime.websocket:
-            Realtime(self, config)
+        identity = Identity(self, config)
         Secrets(self, config)
-        Functions(self, config, source_hashes)
+        functions = Functions(self, config, source_hashes).by_name
+        if config.apis.http:
+            HttpApi(self, config, identity, functions, certificate.api_arn)
+        websocket = config.realtime.websocket
+        if websocket:
+            Realtime(self, config, functions[websocket.function], certificate.api_arn)
+        proxy_origin = None
+        if config.sites.user_subdomains:
+            proxy = ProxyApi(self, config, functions[config.sites.user_subdomains.proxy_function])
+            proxy_origin = proxy.origin_domain
+        if edge.has_sites(config):
+            api_domain = config.apis.http.domain if config.apis.http else None
+            Sites(self, config, edge_provider, certificate.validated_arn, api_domain, proxy_origin)
 
 
 def _strip_metadata(value: Any) -> Any:

@@ -1,20 +1,73 @@
-"""The collaboration WebSocket API. Routes, stage and domain come with the edge/API work;
-the API exists now so that function roles can name it exactly."""
+"""The collaboration WebSocket API: authorized $connect, routes to one function, a stage
+with throttling and logs, and its custom domain."""
 
 from __future__ import annotations
 
+import json
+
 from cdktn import TerraformStack
+from cdktn_provider_aws.api_gateway_account import ApiGatewayAccount
 from cdktn_provider_aws.apigatewayv2_api import Apigatewayv2Api
+from cdktn_provider_aws.apigatewayv2_api_mapping import Apigatewayv2ApiMapping
+from cdktn_provider_aws.apigatewayv2_authorizer import Apigatewayv2Authorizer
+from cdktn_provider_aws.apigatewayv2_domain_name import (
+    Apigatewayv2DomainName,
+    Apigatewayv2DomainNameDomainNameConfiguration,
+)
+from cdktn_provider_aws.apigatewayv2_integration import Apigatewayv2Integration
+from cdktn_provider_aws.apigatewayv2_route import Apigatewayv2Route
+from cdktn_provider_aws.apigatewayv2_stage import (
+    Apigatewayv2Stage,
+    Apigatewayv2StageAccessLogSettings,
+    Apigatewayv2StageDefaultRouteSettings,
+)
+from cdktn_provider_aws.iam_role import IamRole
+from cdktn_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktn_provider_aws.lambda_function import LambdaFunction
 from constructs import Construct
 
 from generator.config.models import WhimsyConfig
-from generator.stack.base import named
+from generator.model import edge
+from generator.stack.apis import access_log_group, invoke_permission
+from generator.stack.base import named, policy_json
+from generator.stack.dns import alias_records
+
+BUILT_IN_ROUTES = ("$connect", "$disconnect", "$default")
+STAGE = "live"
+TOKEN_SOURCE = "route.request.querystring.token"
+PUSH_TO_CLOUDWATCH = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+WEBSOCKET_LOG_FORMAT = json.dumps(
+    {
+        "requestId": "$context.requestId",
+        "time": "$context.requestTimeEpoch",
+        "ip": "$context.identity.sourceIp",
+        "routeKey": "$context.routeKey",
+        "eventType": "$context.eventType",
+        "connectionId": "$context.connectionId",
+        "status": "$context.status",
+        "caller": "$context.authorizer.principalId",
+        "integrationLatencyMs": "$context.integrationLatency",
+    },
+    separators=(",", ":"),
+)
+
+
+def route_local(route: str) -> str:
+    return "ws_" + route.lstrip("$").replace("-", "_")
 
 
 class Realtime(Construct):
-    def __init__(self, scope: TerraformStack, config: WhimsyConfig) -> None:
+    def __init__(
+        self,
+        scope: TerraformStack,
+        config: WhimsyConfig,
+        function: LambdaFunction,
+        certificate_arn: str,
+    ) -> None:
         super().__init__(scope, "realtime")
-        named(
+        settings = config.realtime.websocket
+        assert settings is not None
+        self.api = named(
             Apigatewayv2Api(
                 self,
                 "websocket",
@@ -24,3 +77,119 @@ class Realtime(Construct):
             ),
             "realtime",
         )
+        # The function verifies the Cognito token (?token=) as a REQUEST authorizer, so an
+        # unauthenticated client never gets a connection at all.
+        authorizer = named(
+            Apigatewayv2Authorizer(
+                self,
+                "authorizer",
+                api_id=self.api.id,
+                name="cognito-token",
+                authorizer_type="REQUEST",
+                authorizer_uri=function.invoke_arn,
+                identity_sources=[TOKEN_SOURCE],
+            ),
+            "realtime",
+        )
+        invoke_permission(
+            self,
+            "ws_authorizer",
+            function,
+            f"{self.api.execution_arn}/authorizers/{authorizer.id}",
+        )
+        integration = named(
+            Apigatewayv2Integration(
+                self,
+                "integration",
+                api_id=self.api.id,
+                integration_type="AWS_PROXY",
+                integration_uri=function.invoke_arn,
+                integration_method="POST",
+            ),
+            "realtime",
+        )
+        for route in (*BUILT_IN_ROUTES, *settings.routes):
+            local = route_local(route)
+            connect = route == "$connect"
+            named(
+                Apigatewayv2Route(
+                    self,
+                    f"{local}_route",
+                    api_id=self.api.id,
+                    route_key=route,
+                    target=f"integrations/{integration.id}",
+                    authorization_type="CUSTOM" if connect else "NONE",
+                    authorizer_id=authorizer.id if connect else None,
+                ),
+                local,
+            )
+            invoke_permission(self, local, function, f"{self.api.execution_arn}/*/{route}")
+        account = self._logging_account(config)
+        logs = access_log_group(self, "realtime", f"/aws/apigateway/{config.project.name}-collab")
+        stage = named(
+            Apigatewayv2Stage(
+                self,
+                "stage",
+                api_id=self.api.id,
+                name=STAGE,
+                auto_deploy=True,
+                default_route_settings=Apigatewayv2StageDefaultRouteSettings(
+                    throttling_burst_limit=settings.throttling.burst_limit,
+                    throttling_rate_limit=settings.throttling.rate_limit,
+                    logging_level="ERROR",
+                    data_trace_enabled=False,  # message bodies stay out of the logs
+                ),
+                access_log_settings=Apigatewayv2StageAccessLogSettings(
+                    destination_arn=logs.arn, format=WEBSOCKET_LOG_FORMAT
+                ),
+                depends_on=[account],
+            ),
+            "realtime",
+        )
+        domain = named(
+            Apigatewayv2DomainName(
+                self,
+                "domain",
+                domain_name=settings.domain,
+                domain_name_configuration=Apigatewayv2DomainNameDomainNameConfiguration(
+                    certificate_arn=certificate_arn,
+                    endpoint_type="REGIONAL",
+                    security_policy="TLS_1_2",
+                ),
+            ),
+            "realtime",
+        )
+        named(
+            Apigatewayv2ApiMapping(
+                self, "mapping", api_id=self.api.id, domain_name=domain.id, stage=stage.id
+            ),
+            "realtime",
+        )
+        target = domain.domain_name_configuration
+        alias_records(
+            self,
+            config,
+            "realtime",
+            settings.domain,
+            target.target_domain_name,
+            target.hosted_zone_id,
+        )
+
+    def _logging_account(self, config: WhimsyConfig) -> ApiGatewayAccount:
+        """WebSocket stage logs need the region's API Gateway account to have a log role."""
+        role = named(
+            IamRole(
+                self,
+                "logs_role",
+                name=f"{config.project.name}-apigateway-logs",
+                assume_role_policy=policy_json(edge.APIGATEWAY_LOGS_TRUST),
+            ),
+            "apigateway_logs",
+        )
+        named(
+            IamRolePolicyAttachment(
+                self, "logs_policy", role=role.name, policy_arn=PUSH_TO_CLOUDWATCH
+            ),
+            "apigateway_logs",
+        )
+        return named(ApiGatewayAccount(self, "account", cloudwatch_role_arn=role.arn), "this")

@@ -44,10 +44,13 @@ CORS_METHODS = ["DELETE", "GET", "HEAD", "POST", "PUT"]
 CORS_EXPOSE = ["ETag", "x-amz-version-id"]
 
 
-def secure_bucket(scope: Construct, local: str, bucket: str) -> S3Bucket:
-    """A bucket with owner-enforced ownership, SSE-S3 and a public access block.
+def secure_bucket(
+    scope: Construct, local: str, bucket: str, ownership: str = "BucketOwnerEnforced"
+) -> S3Bucket:
+    """A bucket with ACLs disabled (owner-enforced ownership) and SSE-S3 encryption.
 
     SSE-S3 rather than KMS: anonymous readers of public folders cannot use a KMS key.
+    Only a bucket that receives ACL-based log delivery (CloudFront) asks for other ownership.
     """
     resource = named(S3Bucket(scope, f"{local}_bucket", bucket=bucket), local)
     named(
@@ -55,7 +58,7 @@ def secure_bucket(scope: Construct, local: str, bucket: str) -> S3Bucket:
             scope,
             f"{local}_ownership",
             bucket=resource.id,
-            rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
+            rule=S3BucketOwnershipControlsRule(object_ownership=ownership),
         ),
         local,
     )
@@ -77,6 +80,43 @@ def secure_bucket(scope: Construct, local: str, bucket: str) -> S3Bucket:
     return resource
 
 
+def public_access_block(
+    scope: Construct, local: str, bucket: S3Bucket, *, allow_public_policy: bool = False
+) -> S3BucketPublicAccessBlock:
+    # ACLs are always blocked; a bucket policy may be public only where the folder rules ask
+    # for it, and that policy is generated, never hand-set.
+    return named(
+        S3BucketPublicAccessBlock(
+            scope,
+            f"{local}_public_access",
+            bucket=bucket.id,
+            block_public_acls=True,
+            ignore_public_acls=True,
+            block_public_policy=not allow_public_policy,
+            restrict_public_buckets=not allow_public_policy,
+        ),
+        local,
+    )
+
+
+def add_lifecycle(
+    scope: Construct, local: str, bucket: S3Bucket, rule: S3BucketLifecycleConfigurationRule
+) -> None:
+    named(
+        S3BucketLifecycleConfiguration(scope, f"{local}_lifecycle", bucket=bucket.id, rule=[rule]),
+        local,
+    )
+
+
+def expire_everything(rule_id: str, days: int) -> S3BucketLifecycleConfigurationRule:
+    return S3BucketLifecycleConfigurationRule(
+        id=rule_id,
+        status="Enabled",
+        filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
+        expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=days)],
+    )
+
+
 class UserFiles(Construct):
     def __init__(self, scope: TerraformStack, config: WhimsyConfig) -> None:
         super().__init__(scope, "user_files")
@@ -84,7 +124,7 @@ class UserFiles(Construct):
         public = storage.has_public_folders(config)
 
         logs = secure_bucket(self, "access_logs", names.log_bucket(config))
-        logs_block = self._public_access_block("access_logs", logs, allow_public_policy=False)
+        logs_block = public_access_block(self, "access_logs", logs)
         named(
             S3BucketPolicy(
                 self,
@@ -95,19 +135,12 @@ class UserFiles(Construct):
             ),
             "access_logs",
         )
-        self._lifecycle(
-            "access_logs",
-            logs,
-            S3BucketLifecycleConfigurationRule(
-                id="expire-access-logs",
-                status="Enabled",
-                filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
-                expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=ACCESS_LOG_DAYS)],
-            ),
+        add_lifecycle(
+            self, "access_logs", logs, expire_everything("expire-access-logs", ACCESS_LOG_DAYS)
         )
 
         self.bucket = secure_bucket(self, "user_files", settings.bucket)
-        block = self._public_access_block("user_files", self.bucket, allow_public_policy=public)
+        block = public_access_block(self, "user_files", self.bucket, allow_public_policy=public)
         named(
             S3BucketVersioningA(
                 self,
@@ -120,7 +153,8 @@ class UserFiles(Construct):
             "user_files",
         )
         lifecycle = settings.lifecycle
-        self._lifecycle(
+        add_lifecycle(
+            self,
             "user_files",
             self.bucket,
             S3BucketLifecycleConfigurationRule(
@@ -177,32 +211,4 @@ class UserFiles(Construct):
                 depends_on=[block],
             ),
             "user_files",
-        )
-
-    def _public_access_block(
-        self, local: str, bucket: S3Bucket, *, allow_public_policy: bool
-    ) -> S3BucketPublicAccessBlock:
-        # ACLs are always blocked (ownership is enforced anyway); a bucket policy may be public
-        # only where the folder rules ask for it, and that policy is generated, never hand-set.
-        return named(
-            S3BucketPublicAccessBlock(
-                self,
-                f"{local}_public_access",
-                bucket=bucket.id,
-                block_public_acls=True,
-                ignore_public_acls=True,
-                block_public_policy=not allow_public_policy,
-                restrict_public_buckets=not allow_public_policy,
-            ),
-            local,
-        )
-
-    def _lifecycle(
-        self, local: str, bucket: S3Bucket, rule: S3BucketLifecycleConfigurationRule
-    ) -> None:
-        named(
-            S3BucketLifecycleConfiguration(
-                self, f"{local}_lifecycle", bucket=bucket.id, rule=[rule]
-            ),
-            local,
         )

@@ -235,7 +235,7 @@ CASES = [
         "unknown-top-level-section",
         SAMPLE + "\nmonitoring:\n  alarms: true\n",
         [
-            "whimsy_config.yaml:165:1: monitoring: unknown key 'monitoring'",
+            "whimsy_config.yaml:166:1: monitoring: unknown key 'monitoring'",
         ],
     ),
     Bad(
@@ -742,7 +742,7 @@ CASES = [
             "whimsy_config.yaml:10:11: project.region: 'mars-1' is not an AWS region such as us-east-1",
             "whimsy_config.yaml:33:10: auth.user_pool.mfa: must be one of 'off', 'optional' or 'required', not 'sometimes'",
             "whimsy_config.yaml:38:27: auth.user_pool.tokens.refresh_token_days: must be at least 1, not 0",
-            "whimsy_config.yaml:163:10: version: must be at most 1, not 2",
+            "whimsy_config.yaml:164:10: version: must be at most 1, not 2",
         ],
     ),
     Bad(

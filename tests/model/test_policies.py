@@ -64,6 +64,9 @@ def fake_refs(config: WhimsyConfig) -> dict[str, str]:
             known[f"{functions.secret_address(secret)}.arn"] = (
                 f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:{secret}-AbCdEf"
             )
+    known["aws_cloudfront_distribution.apex.arn"] = (
+        f"arn:aws:cloudfront::{ACCOUNT}:distribution/E2EXAMPLE"
+    )
     known[f"{functions.WEBSOCKET_API_ADDRESS}.execution_arn"] = (
         f"arn:aws:execute-api:{REGION}:{ACCOUNT}:abc123"
     )

@@ -269,6 +269,39 @@ def check_references(config: WhimsyConfig) -> Iterator[Finding]:
             seen.setdefault(route.route, i)
 
 
+def check_user_subdomains(config: WhimsyConfig) -> Iterator[Finding]:
+    subdomains = config.sites.user_subdomains
+    if subdomains is None:
+        return
+    tables = {table.name: table for table in config.kv.tables}
+    path: Path = ("sites", "user_subdomains")
+    wanted = [("handles_table", subdomains.handles_table, None),
+              ("usage_table", subdomains.usage_table, "sk")]  # fmt: skip
+    for key, name, sort_key in wanted:
+        if name is None:
+            continue
+        table = tables.get(name)
+        if table is None:
+            yield (*path, key), f"table '{name}' is not declared under kv.tables"
+        elif table.access != "service" or table.partition_key != "pk" or table.sort_key != sort_key:
+            yield (
+                (*path, key),
+                (
+                    f"table '{name}' must have access: service, partition_key: pk and "
+                    f"sort_key: {sort_key or 'null'}"
+                ),
+            )
+    region = config.project.region
+    for handle, identity in subdomains.seed_handles.items():
+        if handle in subdomains.reserved_handles:
+            yield (*path, "seed_handles", handle), f"'{handle}' is a reserved handle"
+        if not identity.startswith(region + ":"):
+            yield (
+                (*path, "seed_handles", handle),
+                (f"identity ids of this platform start with '{region}:'"),
+            )
+
+
 def check_websocket_routes(config: WhimsyConfig) -> Iterator[Finding]:
     websocket = config.realtime.websocket
     if websocket is None:
@@ -291,6 +324,7 @@ def cross_checks(config: WhimsyConfig, lambdas_dir: FsPath | None) -> list[Findi
         check_tables,
         check_references,
         check_websocket_routes,
+        check_user_subdomains,
     ]
     findings = [finding for check in checks for finding in check(config)]
     findings.extend(check_functions(config, lambdas_dir))

@@ -25,6 +25,8 @@ PATTERN_WORDS = {
     models.ROUTE_PATTERN: "a route such as 'POST /uploads' or 'GET /users/{handle}'",
     models.WEBSOCKET_ROUTE_PATTERN: "a route name: letters, digits, _ and -, starting with a "
     "letter ($connect, $disconnect and $default are built in)",
+    models.HANDLE_PATTERN: "a handle: 1-63 lowercase letters, digits and '-', not starting or "
+    "ending with '-'",
     models.CERTIFICATE_NAME_PATTERN: "a domain name such as whimsy.space or *.whimsy.space",
     models.VERSION_RANGE_PATTERN: "a version constraint such as '>= 5.100, < 7.0'",
     models.TAG_KEY_PATTERN: "a tag key: 1-128 letters, digits, spaces and _ . : / = + - @, "

@@ -343,10 +343,36 @@ class LegacyUserSite(Section):
     caching: Caching = Field(default_factory=Caching)
 
 
+HANDLE_PATTERN = r"^(?!-)[a-z0-9-]{1,63}(?<!-)$"
+Handle = Annotated[str, StringConstraints(pattern=HANDLE_PATTERN)]
+IdentityId = Annotated[str, StringConstraints(pattern=IDENTITY_ID_PATTERN)]
+DEFAULT_RESERVED_HANDLES = [
+    "admin", "api", "app", "assets", "cdn", "collab", "docs", "help", "mail", "root",
+    "smtp", "static", "status", "support", "whimsy", "www",
+]  # fmt: skip
+
+
 class UserSubdomains(Section):
     """<handle>.<apex> for every user, through the subdomain proxy function."""
 
     proxy_function: FunctionName
+    handles_table: str = Field(
+        description="kv table (access: service, partition key pk) holding handle <-> identity."
+    )
+    usage_table: str | None = Field(
+        default=None,
+        description="kv table (access: service, keys pk/sk) receiving usage counters. "
+        "Default: no metering.",
+    )
+    reserved_handles: list[Handle] = Field(
+        default_factory=lambda: list(DEFAULT_RESERVED_HANDLES),
+        description="Handles nobody may claim. Default: admin, api, app, assets, cdn, collab, "
+        "docs, help, mail, root, smtp, static, status, support, whimsy, www.",
+    )
+    seed_handles: dict[Handle, IdentityId] = Field(
+        default_factory=dict,
+        description="Handles owned from the start (existing users), handle: identity id.",
+    )
     caching: Caching = Field(default_factory=Caching)
 
 

@@ -91,10 +91,28 @@ def function_policy(config: WhimsyConfig, name: str) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
+def platform_environment(config: WhimsyConfig) -> dict[str, str]:
+    """What every function may need to know about the platform (no secrets among it)."""
+    environment = {
+        "WHIMSY_APEX": config.domains.apex,
+        "WHIMSY_USER_POOL_ID": tf_ref("aws_cognito_user_pool.users.id"),
+        "WHIMSY_USER_POOL_CLIENT_ID": tf_ref("aws_cognito_user_pool_client.web.id"),
+        "WHIMSY_IDENTITY_POOL_ID": tf_ref("aws_cognito_identity_pool.identities.id"),
+    }
+    subdomains = config.sites.user_subdomains
+    if subdomains is not None:
+        environment["WHIMSY_HANDLES_TABLE"] = subdomains.handles_table
+        environment["WHIMSY_RESERVED_HANDLES"] = ",".join(sorted(subdomains.reserved_handles))
+        environment["WHIMSY_SITE_CACHE_SECONDS"] = str(subdomains.caching.default_ttl_seconds)
+        if subdomains.usage_table:
+            environment["WHIMSY_USAGE_TABLE"] = subdomains.usage_table
+    return environment
+
+
 def function_environment(config: WhimsyConfig, name: str) -> dict[str, str]:
     """The configured variables plus where the function's resources are (never secret values)."""
     function = config.functions[name]
-    environment = dict(function.env)
+    environment = {**platform_environment(config), **function.env}
     environment["WHIMSY_FUNCTION"] = name
     if function.access.bucket:
         environment["WHIMSY_USER_FILES_BUCKET"] = config.storage.bucket

@@ -12,6 +12,7 @@ from constructs import Construct
 
 from generator.config.models import WhimsyConfig
 from generator.model import functions
+from generator.model.refs import to_terraform_string
 from generator.stack.base import named, policy_json
 
 # Where generate writes the zips, relative to the Terraform configuration in out/terraform/.
@@ -96,7 +97,10 @@ class Functions(Construct):
                 filename=f"${{path.module}}/{ZIP_DIRECTORY}/{name}.zip",
                 source_code_hash=source_hash,
                 environment=LambdaFunctionEnvironment(
-                    variables=functions.function_environment(config, name)
+                    variables={
+                        key: to_terraform_string(value)
+                        for key, value in functions.function_environment(config, name).items()
+                    }
                 ),
                 # The log group and the permissions exist before the first invocation.
                 depends_on=[log_group, policy],

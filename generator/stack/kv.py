@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from cdktn import TerraformStack
 from cdktn_provider_aws.dynamodb_table import (
     DynamodbTable,
@@ -9,9 +11,11 @@ from cdktn_provider_aws.dynamodb_table import (
     DynamodbTablePointInTimeRecovery,
     DynamodbTableServerSideEncryption,
 )
+from cdktn_provider_aws.dynamodb_table_item import DynamodbTableItem
 from constructs import Construct
 
 from generator.config.models import KvTable, WhimsyConfig
+from generator.model.handles import handle_items
 from generator.stack.base import named
 
 
@@ -40,3 +44,22 @@ class KeyValueTables(Construct):
     def __init__(self, scope: TerraformStack, config: WhimsyConfig) -> None:
         super().__init__(scope, "kv")
         self.tables = {table.name: _table(self, table) for table in config.kv.tables}
+        subdomains = config.sites.user_subdomains
+        if subdomains is not None:
+            registry = self.tables[subdomains.handles_table]
+            for handle, identity in sorted(subdomains.seed_handles.items()):
+                self._seed(registry, handle, identity)
+
+    def _seed(self, registry: DynamodbTable, handle: str, identity: str) -> None:
+        """Existing users' handles, in the registry's two-way layout (see lambdas/handles)."""
+        for kind, item in handle_items(handle, identity).items():
+            named(
+                DynamodbTableItem(
+                    self,
+                    f"seed_{kind}_{handle}",
+                    table_name=registry.name,
+                    hash_key="pk",
+                    item=json.dumps(item, sort_keys=True),
+                ),
+                f"seed_{kind}_{handle}",
+            )

@@ -10,7 +10,6 @@ which name the file, line and column of the offending token, the dotted path and
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,8 +21,19 @@ from generator import cli
 from generator.config import parse_config
 
 REPO = Path(__file__).resolve().parents[2]
-SAMPLE = (REPO / "whimsy_config.yaml").read_text(encoding="utf-8")
-LAMBDAS = REPO / "lambdas"
+# The catalogue's exact positions refer to a frozen copy of the sample, so that editing the
+# live whimsy_config.yaml does not shift every expected line number here. Other tests check
+# the live sample.
+SAMPLE = (Path(__file__).parent / "fixtures/catalogue_sample.yaml").read_text(encoding="utf-8")
+SAMPLE_FUNCTIONS = [
+    "catalog",
+    "collab",
+    "handles",
+    "payments",
+    "subdomain-proxy",
+    "uploads",
+    "usage",
+]
 FILE = "whimsy_config.yaml"
 # The last line of the sample's storage.folders, after which cases add a rule.
 FOLDER_RULES_END = "      description: the user's profile, indexed into the software catalog\n"
@@ -54,9 +64,12 @@ class Bad:
 
 
 def write_config(workdir: Path, config: str | bytes, drop_lambda: str | None = None) -> Path:
-    """Write config as workdir/whimsy_config.yaml next to a copy of lambdas/."""
-    ignore = shutil.ignore_patterns(drop_lambda) if drop_lambda else None
-    shutil.copytree(LAMBDAS, workdir / "lambdas", ignore=ignore)
+    """Write config as workdir/whimsy_config.yaml next to a lambdas/ holding a handler for
+    each of the frozen sample's functions (but drop_lambda)."""
+    for name in SAMPLE_FUNCTIONS:
+        if name != drop_lambda:
+            (workdir / "lambdas" / name).mkdir(parents=True)
+            (workdir / "lambdas" / name / "handler.py").write_text("def handler(e, c): ...\n")
     path = workdir / FILE
     path.write_bytes(config if isinstance(config, bytes) else config.encode("utf-8"))
     return path
@@ -656,9 +669,9 @@ CASES = [
     ),
     Bad(
         "proxy-function-undeclared",
-        edit("    proxy_function: subdomain-proxy", "    proxy_function: proxy"),
+        edit("{proxy_function: subdomain-proxy,", "{proxy_function: proxy,"),
         [
-            "whimsy_config.yaml:96:5: sites.user_subdomains.proxy_function: function 'proxy' is not declared under functions:",
+            "whimsy_config.yaml:95:21: sites.user_subdomains.proxy_function: function 'proxy' is not declared under functions:",
         ],
     ),
     Bad(
@@ -1000,7 +1013,7 @@ def _yes_is_not_false(code: int, err: str, raw: bytes) -> None:
     if code == 1:
         assert_clean_rejection(code, err)
     else:
-        config = parse_config(raw, FILE, LAMBDAS)
+        config = parse_config(raw, FILE, None)  # lambdas/ is not what this case is about
         assert config.auth.user_pool.deletion_protection is True, "yes was read as false"
 
 

@@ -91,9 +91,18 @@ def test_the_sample_exercises_every_kind_of_access() -> None:
 
 
 def test_environment_names_resources_never_secret_values() -> None:
-    assert function_environment(CONFIG, "payments") == {
+    environment = function_environment(CONFIG, "payments")
+    assert {
+        k: v
+        for k, v in environment.items()
+        if not k.startswith("WHIMSY_")
+        or k in ("WHIMSY_FUNCTION", "WHIMSY_SECRET_NAMES", "WHIMSY_TABLE_WHIMSY_ENTITLEMENTS")
+    } == {
         "WHIMSY_FUNCTION": "payments",
         "WHIMSY_SECRET_NAMES": "whimsy/stripe-secret-key,whimsy/stripe-webhook-secret",
         "WHIMSY_TABLE_WHIMSY_ENTITLEMENTS": "whimsy-entitlements",
     }
+    assert environment["WHIMSY_USER_POOL_ID"] == "${tf:aws_cognito_user_pool.users.id}"
+    assert environment["WHIMSY_HANDLES_TABLE"] == "whimsy-handles"
+    assert "sk_" not in str(environment)  # names of secrets only, never values
     assert function_environment(CONFIG, "uploads")["WHIMSY_USER_FILES_BUCKET"] == "whimsy-fs"

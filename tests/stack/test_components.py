@@ -220,7 +220,8 @@ def test_guests_get_a_role_with_no_permissions(minimal_terraform: dict[str, Any]
 def test_tables_are_on_demand_recoverable_and_protected(sample_terraform: dict[str, Any]) -> None:
     tables = resources(sample_terraform, "aws_dynamodb_table")
     assert set(tables) == {
-        "whimsy_user_data", "zineos_system_config", "whimsy_handles", "whimsy_entitlements"
+        "whimsy_user_data", "zineos_system_config", "whimsy_handles", "whimsy_entitlements",
+        "whimsy_usage",
     }  # fmt: skip
     for table in tables.values():
         assert table["billing_mode"] == "PAY_PER_REQUEST"

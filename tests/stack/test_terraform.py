@@ -57,7 +57,9 @@ def created(shown: dict[str, Any]) -> list[str]:
     )
 
 
-SAMPLE_RESOURCES = 153  # identity, storage, data, DNS, seeds (34); functions (31); sites and APIs (88)
+SAMPLE_RESOURCES = (
+    153  # identity, storage, data, DNS, seeds (34); functions (31); sites and APIs (88)
+)
 
 
 def test_sample_plans_against_the_real_provider(

@@ -39,7 +39,8 @@ def input_fingerprint(loaded: LoadedConfig) -> str:
     lambdas = loaded.path.parent / "lambdas"
     for path in sorted(lambdas.rglob("*")) if lambdas.is_dir() else []:
         relative = path.relative_to(lambdas)
-        ignored = any(part.startswith(".") or part == "__pycache__" for part in relative.parts)
+        # tests/ never ship, so they do not make out/ stale
+        ignored = any(p.startswith(".") or p in ("__pycache__", "tests") for p in relative.parts)
         if path.is_file() and not ignored:
             feed("lambdas/" + relative.as_posix(), path.read_bytes())
     for name in PINNED_DISTRIBUTIONS:

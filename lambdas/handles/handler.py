@@ -1,14 +1,166 @@
-"""The handles function. Its behaviour is built in a later issue; until then it refuses clearly."""
+"""The handle registry: claim, release and look up <handle>.<apex> names.
+
+Two items per claim, written in one transaction (see generator/model/handles.py):
+handle#<h> -> identity_id and identity#<id> -> handle, each created only if absent, so a
+handle has one owner and an owner one handle, whatever requests race.
+"""
 
 from __future__ import annotations
 
-import json
+import os
+import re
 from typing import Any
 
+from whimsy_runtime import HttpError, HttpRequest, get_logger, http_handler, json_response
 
-def handler(event: dict[str, Any], context: object) -> dict[str, Any]:
-    return {
-        "statusCode": 501,
-        "headers": {"content-type": "application/json"},
-        "body": json.dumps({"error": "not_implemented", "function": "handles"}),
-    }
+HANDLE = re.compile(r"(?!-)[a-z0-9-]{2,63}(?<!-)")
+log = get_logger("whimsy.handles")
+_clients: dict[str, Any] = {}
+_identities: dict[str, str] = {}  # user-pool sub -> identity id, per container
+
+
+def client(service: str) -> Any:
+    if service not in _clients:
+        import boto3
+
+        _clients[service] = boto3.client(service)
+    return _clients[service]
+
+
+def table() -> str:
+    return os.environ["WHIMSY_HANDLES_TABLE"]
+
+
+def normalize(raw: str | None) -> str:
+    """Handles are DNS labels, compared case-insensitively; reserved ones are refused."""
+    handle = (raw or "").strip().lower()
+    # '--' in the third and fourth places marks IDNA labels (xn--...): not a plain name.
+    if not HANDLE.fullmatch(handle) or handle[2:4] == "--":
+        raise HttpError(
+            400, "invalid_handle", "A handle is 2-63 letters, digits and '-', not at the ends."
+        )
+    if handle in os.environ.get("WHIMSY_RESERVED_HANDLES", "").split(","):
+        raise HttpError(409, "reserved_handle", f"'{handle}' is reserved.")
+    return handle
+
+
+def identity_of(request: HttpRequest) -> str:
+    """The caller's Cognito identity id (the name of their folder), from their id token.
+
+    API Gateway's JWT authorizer has verified the token; GetId maps the user-pool login to
+    the identity pool's id, which the token itself does not carry."""
+    sub = request.require_caller()
+    if sub in _identities:
+        return _identities[sub]
+    token = (request.header("authorization") or "").removeprefix("Bearer ").strip()
+    pool = os.environ["WHIMSY_USER_POOL_ID"]
+    region = pool.split("_")[0]
+    response = client("cognito-identity").get_id(
+        IdentityPoolId=os.environ["WHIMSY_IDENTITY_POOL_ID"],
+        Logins={f"cognito-idp.{region}.amazonaws.com/{pool}": token},
+    )
+    _identities[sub] = str(response["IdentityId"])
+    return _identities[sub]
+
+
+def lookup(handle: str) -> dict[str, Any]:
+    item = (
+        client("dynamodb")
+        .get_item(TableName=table(), Key={"pk": {"S": f"handle#{handle}"}}, ConsistentRead=True)
+        .get("Item")
+    )
+    if item is None:
+        raise HttpError(404, "unknown_handle", f"Nobody has claimed '{handle}'.")
+    return {"handle": handle, "identity_id": item["identity_id"]["S"]}
+
+
+def handle_of(identity: str) -> str | None:
+    item = (
+        client("dynamodb")
+        .get_item(TableName=table(), Key={"pk": {"S": f"identity#{identity}"}}, ConsistentRead=True)
+        .get("Item")
+    )
+    return str(item["handle"]["S"]) if item else None
+
+
+def claim(handle: str, identity: str) -> dict[str, Any]:
+    from botocore.exceptions import ClientError
+
+    try:
+        client("dynamodb").transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": table(),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                        "Item": {"pk": {"S": f"handle#{handle}"}, "identity_id": {"S": identity}},
+                    }
+                },
+                {
+                    "Put": {
+                        "TableName": table(),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                        "Item": {"pk": {"S": f"identity#{identity}"}, "handle": {"S": handle}},
+                    }
+                },
+            ]
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "TransactionCanceledException":
+            raise
+        current = handle_of(identity)
+        if current == handle:
+            return {"handle": handle, "identity_id": identity}  # already yours: idempotent
+        if current is not None:
+            raise HttpError(
+                409, "already_have_handle", f"You already have '{current}'; release it first."
+            ) from None
+        raise HttpError(409, "handle_taken", f"'{handle}' is taken.") from None
+    log.info("handle claimed", handle=handle)
+    return {"handle": handle, "identity_id": identity}
+
+
+def release(handle: str, identity: str) -> None:
+    from botocore.exceptions import ClientError
+
+    try:
+        client("dynamodb").transact_write_items(
+            TransactItems=[
+                {
+                    "Delete": {
+                        "TableName": table(),
+                        "Key": {"pk": {"S": f"handle#{handle}"}},
+                        "ConditionExpression": "identity_id = :me",
+                        "ExpressionAttributeValues": {":me": {"S": identity}},
+                    }
+                },
+                {
+                    "Delete": {
+                        "TableName": table(),
+                        "Key": {"pk": {"S": f"identity#{identity}"}},
+                        "ConditionExpression": "#h = :handle",
+                        "ExpressionAttributeNames": {"#h": "handle"},
+                        "ExpressionAttributeValues": {":handle": {"S": handle}},
+                    }
+                },
+            ]
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "TransactionCanceledException":
+            raise
+        raise HttpError(404, "not_your_handle", f"You do not have '{handle}'.") from None
+    log.info("handle released", handle=handle)
+
+
+@http_handler
+def handler(request: HttpRequest, context: object) -> dict[str, Any]:
+    handle = normalize(request.path_parameters.get("handle"))
+    if request.method == "GET":
+        return json_response(200, lookup(handle), {"cache-control": "public, max-age=60"})
+    identity = identity_of(request)
+    if request.method == "PUT":
+        return json_response(200, claim(handle, identity))
+    if request.method == "DELETE":
+        release(handle, identity)
+        return json_response(200, {"released": handle})
+    raise HttpError(405, "method_not_allowed", "Use GET, PUT or DELETE.")

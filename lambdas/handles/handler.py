@@ -11,12 +11,18 @@ import os
 import re
 from typing import Any
 
-from whimsy_runtime import HttpError, HttpRequest, get_logger, http_handler, json_response
+from whimsy_runtime import (
+    HttpError,
+    HttpRequest,
+    IdentityResolver,
+    get_logger,
+    http_handler,
+    json_response,
+)
 
 HANDLE = re.compile(r"(?!-)[a-z0-9-]{2,63}(?<!-)")
 log = get_logger("whimsy.handles")
 _clients: dict[str, Any] = {}
-_identities: dict[str, str] = {}  # user-pool sub -> identity id, per container
 
 
 def client(service: str) -> Any:
@@ -44,23 +50,11 @@ def normalize(raw: str | None) -> str:
     return handle
 
 
-def identity_of(request: HttpRequest) -> str:
-    """The caller's Cognito identity id (the name of their folder), from their id token.
+resolver = IdentityResolver(lambda: client("cognito-identity"))
 
-    API Gateway's JWT authorizer has verified the token; GetId maps the user-pool login to
-    the identity pool's id, which the token itself does not carry."""
-    sub = request.require_caller()
-    if sub in _identities:
-        return _identities[sub]
-    token = (request.header("authorization") or "").removeprefix("Bearer ").strip()
-    pool = os.environ["WHIMSY_USER_POOL_ID"]
-    region = pool.split("_")[0]
-    response = client("cognito-identity").get_id(
-        IdentityPoolId=os.environ["WHIMSY_IDENTITY_POOL_ID"],
-        Logins={f"cognito-idp.{region}.amazonaws.com/{pool}": token},
-    )
-    _identities[sub] = str(response["IdentityId"])
-    return _identities[sub]
+
+def identity_of(request: HttpRequest) -> str:
+    return resolver.identity_of(request)
 
 
 def lookup(handle: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from ._errors import HttpError
 from .auth import CognitoVerifier, InvalidToken, JwksUnavailable, bearer_token
 from .events import HttpRequest, WebSocketRequest, parse_http_event, parse_websocket_event
 from .http import binary_response, error, http_handler, json_response, no_content, redirect
+from .identity import IdentityResolver
 from .logging import bind, bound, get_logger
 from .secrets import SecretCache, SecretUnavailable, get_secret
 
@@ -19,6 +20,7 @@ __all__ = [
     "CognitoVerifier",
     "HttpError",
     "HttpRequest",
+    "IdentityResolver",
     "InvalidToken",
     "JwksUnavailable",
     "SecretCache",

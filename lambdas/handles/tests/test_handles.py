@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import threading
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ IDENTITIES = {"sub-alice": ALICE, "sub-bob": BOB}
 
 
 @pytest.fixture
-def handles(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def handles(monkeypatch: pytest.MonkeyPatch, load_handler: Any) -> Iterator[Any]:
     env = {
         "AWS_DEFAULT_REGION": REGION,
         "AWS_ACCESS_KEY_ID": "test",
@@ -36,7 +35,7 @@ def handles(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
             AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
             KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
         )
-        module = importlib.reload(importlib.import_module("handler"))
+        module = load_handler()
         # Token -> identity id is Cognito's job (GetId); see test_identity_comes_from_get_id.
         monkeypatch.setattr(
             module, "identity_of", lambda request: IDENTITIES[request.require_caller()]
@@ -150,7 +149,7 @@ def test_claiming_needs_a_signed_in_caller(handles: Any) -> None:
     assert status == 401
 
 
-def test_identity_comes_from_get_id(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_identity_comes_from_get_id(monkeypatch: pytest.MonkeyPatch, load_handler: Any) -> None:
     """The unpatched resolver asks Cognito's identity pool, once per user per container."""
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("WHIMSY_USER_POOL_ID", "us-east-1_Example")
@@ -159,7 +158,7 @@ def test_identity_comes_from_get_id(monkeypatch: pytest.MonkeyPatch) -> None:
             IdentityPoolName="ids", AllowUnauthenticatedIdentities=False
         )
         monkeypatch.setenv("WHIMSY_IDENTITY_POOL_ID", pool["IdentityPoolId"])
-        module = importlib.reload(importlib.import_module("handler"))
+        module = load_handler()
         from whimsy_runtime import parse_http_event
 
         request = parse_http_event(event("PUT", "alice", "sub-alice"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import importlib
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -32,7 +31,7 @@ PRIVATE = {
 
 
 @pytest.fixture
-def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def proxy(monkeypatch: pytest.MonkeyPatch, load_handler: Any) -> Iterator[Any]:
     env = {
         "AWS_DEFAULT_REGION": REGION,
         "AWS_ACCESS_KEY_ID": "test",
@@ -69,8 +68,7 @@ def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
                 TableName="handles",
                 Item={"pk": {"S": f"handle#{handle}"}, "identity_id": {"S": identity}},
             )
-        module = importlib.import_module("handler")
-        module = importlib.reload(module)  # fresh caches and clients inside this mock
+        module = load_handler()  # fresh caches and clients inside this mock
         yield module
 
 

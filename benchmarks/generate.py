@@ -11,12 +11,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from stats import summary
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -69,15 +70,6 @@ def measure(script: str, *args: str) -> tuple[float, float]:
     if process.returncode != 0:
         raise SystemExit(f"benchmark command failed with {process.returncode}")
     return wall, peak / 1024
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    return {
-        "median": round(statistics.median(values), 3),
-        "min": round(min(values), 3),
-        "max": round(max(values), 3),
-        "stdev": round(statistics.stdev(values), 3) if len(values) > 1 else 0.0,
-    }
 
 
 def main() -> None:

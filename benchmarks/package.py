@@ -11,10 +11,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import tempfile
 import time
 from pathlib import Path
+
+from stats import summary
 
 from generator.config import load_config
 from generator.package import package_functions
@@ -28,15 +29,6 @@ def timed(cache: str) -> float:
     start = time.perf_counter()
     package_functions(loaded.config, REPO / "lambdas")
     return time.perf_counter() - start
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    return {
-        "median": round(statistics.median(values), 3),
-        "min": round(min(values), 3),
-        "max": round(max(values), 3),
-        "stdev": round(statistics.stdev(values), 3) if len(values) > 1 else 0.0,
-    }
 
 
 def main() -> None:

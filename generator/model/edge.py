@@ -7,6 +7,7 @@ from typing import Any
 
 from generator.config.models import WhimsyConfig
 from generator.model import names
+from generator.model.identity import service_trust_policy
 from generator.model.storage import tls_only_statement
 
 # CloudFront's managed, AWS-owned policy ids (documented constants).
@@ -80,13 +81,4 @@ def cdn_log_bucket_policy(config: WhimsyConfig) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": [tls_only_statement([arn, f"{arn}/*"])]}
 
 
-APIGATEWAY_LOGS_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "apigateway.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+APIGATEWAY_LOGS_TRUST = service_trust_policy("apigateway.amazonaws.com")

@@ -5,21 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from generator.config.models import Function, WhimsyConfig
-from generator.model import data, names, storage
+from generator.model import data, identity, names, storage
 from generator.model.refs import tf_ref
 
 Statement = dict[str, Any]
 
-LAMBDA_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
-    ],
-}
+LAMBDA_TRUST = identity.service_trust_policy("lambda.amazonaws.com")
 TABLE_ACTIONS = {"read": data.READ_ACTIONS, "write": data.WRITE_ACTIONS}
 # Send to, look up and drop WebSocket connections through the management API.
 CONNECTION_METHODS = ("DELETE", "GET", "POST")

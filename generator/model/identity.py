@@ -11,6 +11,16 @@ from generator.model.refs import tf_ref
 IDENTITY_POOL_ID = tf_ref("aws_cognito_identity_pool.identities.id")
 
 
+def service_trust_policy(service: str) -> dict[str, Any]:
+    """Only the named AWS service (lambda.amazonaws.com, ...) may assume the role."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"Service": service}, "Action": "sts:AssumeRole"}
+        ],
+    }
+
+
 def trust_policy(amr: str) -> dict[str, Any]:
     """Only identities of our pool, with the given authentication state, may assume the role."""
     return {

@@ -95,6 +95,39 @@ def invoke_permission(
     )
 
 
+def custom_domain(
+    scope: Construct,
+    config: WhimsyConfig,
+    local: str,
+    domain: str,
+    api: Apigatewayv2Api,
+    stage: Apigatewayv2Stage,
+    certificate_arn: str,
+) -> None:
+    """A regional custom domain (TLS 1.2), mapped to the API's stage, with alias records."""
+    name = named(
+        Apigatewayv2DomainName(
+            scope,
+            "domain",
+            domain_name=domain,
+            domain_name_configuration=Apigatewayv2DomainNameDomainNameConfiguration(
+                certificate_arn=certificate_arn,
+                endpoint_type="REGIONAL",
+                security_policy="TLS_1_2",
+            ),
+        ),
+        local,
+    )
+    named(
+        Apigatewayv2ApiMapping(
+            scope, "mapping", api_id=api.id, domain_name=name.id, stage=stage.id
+        ),
+        local,
+    )
+    target = name.domain_name_configuration
+    alias_records(scope, config, local, domain, target.target_domain_name, target.hosted_zone_id)
+
+
 class HttpApi(Construct):
     """api.<apex>: the routes of apis.http, JWT-authorized where auth: user."""
 
@@ -181,38 +214,7 @@ class HttpApi(Construct):
             ),
             "http",
         )
-        self.domain = named(
-            Apigatewayv2DomainName(
-                self,
-                "domain",
-                domain_name=settings.domain,
-                domain_name_configuration=Apigatewayv2DomainNameDomainNameConfiguration(
-                    certificate_arn=certificate_arn,
-                    endpoint_type="REGIONAL",
-                    security_policy="TLS_1_2",
-                ),
-            ),
-            "http",
-        )
-        named(
-            Apigatewayv2ApiMapping(
-                self,
-                "mapping",
-                api_id=self.api.id,
-                domain_name=self.domain.id,
-                stage=self.stage.id,
-            ),
-            "http",
-        )
-        target = self.domain.domain_name_configuration
-        alias_records(
-            self,
-            config,
-            "http_api",
-            settings.domain,
-            target.target_domain_name,
-            target.hosted_zone_id,
-        )
+        custom_domain(self, config, "http", settings.domain, self.api, self.stage, certificate_arn)
 
 
 class ProxyApi(Construct):

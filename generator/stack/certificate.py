@@ -14,26 +14,14 @@ from generator.model import dns
 from generator.stack.base import named
 from generator.stack.settings import CLOUDFRONT_REGION
 
+VALIDATION_FQDNS = "${[for record in aws_route53_record.certificate_validation : record.fqdn]}"
+
 
 class Certificate(Construct):
     def __init__(self, scope: TerraformStack, config: WhimsyConfig, edge: AwsProvider) -> None:
         super().__init__(scope, "certificate")
-        first, *rest = config.domains.certificate_names
-        self.certificate = named(
-            AcmCertificate(
-                self,
-                "certificate",
-                provider=edge,
-                domain_name=first,
-                subject_alternative_names=rest or None,
-                validation_method="DNS",
-                key_algorithm="RSA_2048",
-                lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
-            ),
-            "site",
-        )
         address = "aws_acm_certificate.site"
-        records = named(
+        self.records = named(
             Route53Record(
                 self,
                 "validation",
@@ -45,56 +33,44 @@ class Certificate(Construct):
                 type=dns.validation_option("resource_record_type", address),
                 records=[dns.validation_option("resource_record_value", address)],
                 ttl=300,
+                # apex and *.apex share one validation record: let both entries own it.
                 allow_overwrite=True,
             ),
             "certificate_validation",
         )
-        self.validation = named(
-            AcmCertificateValidation(
-                self,
-                "validated",
-                provider=edge,
-                certificate_arn=self.certificate.arn,
-            ),
-            "site",
-        )
-        # A for expression over the for_each records; cdktn has no typed form for it.
-        self.validation.add_override(
-            "validation_record_fqdns",
-            "${[for record in aws_route53_record.certificate_validation : record.fqdn]}",
-        )
-        self.validation.node.add_dependency(records)
         # What CloudFront uses: the ARN once validated, so nothing races the validation.
-        self.validated_arn: str = self.validation.certificate_arn
+        self.validated_arn = self._validated(config, "site", edge)
         self.api_arn = self.validated_arn
         has_api_domain = config.apis.http is not None or config.realtime.websocket is not None
         if has_api_domain and config.project.region != CLOUDFRONT_REGION:
-            self.api_arn = self._regional(config, records)
+            # API Gateway regional domains need a certificate in their own region. ACM asks
+            # the same DNS records in every region of an account, so the records above do.
+            self.api_arn = self._validated(config, "api_regional", None)
 
-    def _regional(self, config: WhimsyConfig, records: Route53Record) -> str:
-        """API Gateway regional domains need a certificate in their own region. ACM asks the
-        same DNS records in every region of an account, so the records above validate it."""
+    def _validated(self, config: WhimsyConfig, local: str, provider: AwsProvider | None) -> str:
+        """A DNS-validated certificate for all configured names; returns the validated ARN."""
         first, *rest = config.domains.certificate_names
-        regional = named(
+        certificate = named(
             AcmCertificate(
                 self,
-                "regional",
+                f"{local}_certificate",
+                provider=provider,
                 domain_name=first,
                 subject_alternative_names=rest or None,
                 validation_method="DNS",
                 key_algorithm="RSA_2048",
                 lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
             ),
-            "api_regional",
+            local,
         )
         validation = named(
-            AcmCertificateValidation(self, "regional_validated", certificate_arn=regional.arn),
-            "api_regional",
+            AcmCertificateValidation(
+                self, f"{local}_validated", provider=provider, certificate_arn=certificate.arn
+            ),
+            local,
         )
-        validation.add_override(
-            "validation_record_fqdns",
-            "${[for record in aws_route53_record.certificate_validation : record.fqdn]}",
-        )
-        validation.node.add_dependency(records)
+        # A for expression over the for_each records; cdktn has no typed form for it.
+        validation.add_override("validation_record_fqdns", VALIDATION_FQDNS)
+        validation.node.add_dependency(self.records)
         arn: str = validation.certificate_arn
         return arn

@@ -8,12 +8,7 @@ import json
 from cdktn import TerraformStack
 from cdktn_provider_aws.api_gateway_account import ApiGatewayAccount
 from cdktn_provider_aws.apigatewayv2_api import Apigatewayv2Api
-from cdktn_provider_aws.apigatewayv2_api_mapping import Apigatewayv2ApiMapping
 from cdktn_provider_aws.apigatewayv2_authorizer import Apigatewayv2Authorizer
-from cdktn_provider_aws.apigatewayv2_domain_name import (
-    Apigatewayv2DomainName,
-    Apigatewayv2DomainNameDomainNameConfiguration,
-)
 from cdktn_provider_aws.apigatewayv2_integration import Apigatewayv2Integration
 from cdktn_provider_aws.apigatewayv2_route import Apigatewayv2Route
 from cdktn_provider_aws.apigatewayv2_stage import (
@@ -28,9 +23,8 @@ from constructs import Construct
 
 from generator.config.models import WhimsyConfig
 from generator.model import edge
-from generator.stack.apis import access_log_group, invoke_permission
+from generator.stack.apis import access_log_group, custom_domain, invoke_permission
 from generator.stack.base import named, policy_json
-from generator.stack.dns import alias_records
 
 BUILT_IN_ROUTES = ("$connect", "$disconnect", "$default")
 STAGE = "live"
@@ -146,34 +140,7 @@ class Realtime(Construct):
             ),
             "realtime",
         )
-        domain = named(
-            Apigatewayv2DomainName(
-                self,
-                "domain",
-                domain_name=settings.domain,
-                domain_name_configuration=Apigatewayv2DomainNameDomainNameConfiguration(
-                    certificate_arn=certificate_arn,
-                    endpoint_type="REGIONAL",
-                    security_policy="TLS_1_2",
-                ),
-            ),
-            "realtime",
-        )
-        named(
-            Apigatewayv2ApiMapping(
-                self, "mapping", api_id=self.api.id, domain_name=domain.id, stage=stage.id
-            ),
-            "realtime",
-        )
-        target = domain.domain_name_configuration
-        alias_records(
-            self,
-            config,
-            "realtime",
-            settings.domain,
-            target.target_domain_name,
-            target.hosted_zone_id,
-        )
+        custom_domain(self, config, "realtime", settings.domain, self.api, stage, certificate_arn)
 
     def _logging_account(self, config: WhimsyConfig) -> ApiGatewayAccount:
         """WebSocket stage logs need the region's API Gateway account to have a log role."""

@@ -1,0 +1,282 @@
+"""Payments against moto (DynamoDB, Secrets Manager), a local Stripe stand-in for Checkout,
+and webhook signatures made the way Stripe makes them (verified by the stripe library)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+import urllib.parse
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, ClassVar
+
+import boto3
+import pytest
+from moto import mock_aws
+
+REGION = "us-east-1"
+ALICE = "us-east-1:1b4e28ba-2fa1-41d2-883f-0016d3cca427"
+WEBHOOK_SECRET = "whsec_test_secret"
+API_KEY = "sk_test_key"
+
+
+class FakeStripe(BaseHTTPRequestHandler):
+    """Answers POST /v1/checkout/sessions like Stripe, recording what it was asked."""
+
+    requests: ClassVar[list[dict[str, Any]]] = []
+
+    def do_POST(self) -> None:
+        length = int(self.headers["content-length"])
+        form = urllib.parse.parse_qs(self.rfile.read(length).decode())
+        FakeStripe.requests.append(
+            {"path": self.path, "auth": self.headers["authorization"], "form": form}
+        )
+        body = json.dumps(
+            {
+                "id": "cs_test_1",
+                "object": "checkout.session",
+                "url": "https://checkout.stripe.com/c/pay/cs_test_1",
+            }
+        ).encode()
+        self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def stripe_api() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeStripe)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    FakeStripe.requests = []
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.fixture
+def payments(monkeypatch: pytest.MonkeyPatch, load_handler: Any, stripe_api: str) -> Iterator[Any]:
+    env = {
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_REGION": REGION,
+        "AWS_ACCESS_KEY_ID": "t",
+        "AWS_SECRET_ACCESS_KEY": "t",
+        "WHIMSY_TABLE_WHIMSY_ENTITLEMENTS": "entitlements",
+        "WHIMSY_SECRET_NAMES": "whimsy/stripe-secret-key,whimsy/stripe-webhook-secret",
+        "PRODUCTS": "paint-composer-pro=price_pro",
+        "CHECKOUT_RETURN_URL": "https://whimsy.space/pc/",
+        "STRIPE_API_BASE": stripe_api,
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        secrets = boto3.client("secretsmanager", region_name=REGION)
+        secrets.create_secret(Name="whimsy/stripe-secret-key", SecretString=API_KEY)
+        secrets.create_secret(Name="whimsy/stripe-webhook-secret", SecretString=WEBHOOK_SECRET)
+        boto3.client("dynamodb", region_name=REGION).create_table(
+            TableName="entitlements",
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[
+                {"AttributeName": k, "AttributeType": "S"} for k in ("identity_id", "entitlement")
+            ],
+            KeySchema=[
+                {"AttributeName": "identity_id", "KeyType": "HASH"},
+                {"AttributeName": "entitlement", "KeyType": "RANGE"},
+            ],
+        )
+        module = load_handler()
+        monkeypatch.setattr(
+            module, "identity_of", lambda request: {"sub-alice": ALICE}[request.require_caller()]
+        )
+        yield module
+
+
+def request(
+    module: Any,
+    method: str,
+    path: str,
+    body: bytes = b"",
+    sub: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, Any]:
+    context: dict[str, Any] = {
+        "http": {"method": method, "path": path, "sourceIp": "203.0.113.9"},
+        "requestId": "r",
+        "routeKey": f"{method} {path}",
+        "stage": "$default",
+    }
+    if sub:
+        context["authorizer"] = {"jwt": {"claims": {"sub": sub}, "scopes": None}}
+    response = module.handler(
+        {
+            "version": "2.0",
+            "routeKey": f"{method} {path}",
+            "rawPath": path,
+            "rawQueryString": "",
+            "headers": headers or {},
+            "body": body.decode(),
+            "requestContext": context,
+            "isBase64Encoded": False,
+        },
+        None,
+    )
+    return response["statusCode"], json.loads(response["body"])
+
+
+def completed_event(event_id: str = "evt_1", identity: str = ALICE, paid: bool = True) -> bytes:
+    return json.dumps(
+        {
+            "id": event_id,
+            "object": "event",
+            "type": "checkout.session.completed",
+            "data": {
+                "object": {
+                    "id": "cs_test_1",
+                    "object": "checkout.session",
+                    "payment_status": "paid" if paid else "unpaid",
+                    "metadata": {"identity_id": identity, "product": "paint-composer-pro"},
+                }
+            },
+        }
+    ).encode()
+
+
+def signed(payload: bytes, secret: str = WEBHOOK_SECRET, at: int | None = None) -> dict[str, str]:
+    """The Stripe-Signature header as Stripe computes it: HMAC-SHA256 of '<t>.<payload>'."""
+    timestamp = int(time.time()) if at is None else at
+    digest = hmac.new(
+        secret.encode(), f"{timestamp}.".encode() + payload, hashlib.sha256
+    ).hexdigest()
+    return {"stripe-signature": f"t={timestamp},v1={digest}"}
+
+
+def deliver(module: Any, payload: bytes, headers: dict[str, str]) -> tuple[int, Any]:
+    return request(module, "POST", "/payments/webhook", payload, headers=headers)
+
+
+def owned(module: Any) -> list[str]:
+    return request(module, "GET", "/payments/entitlements", sub="sub-alice")[1]["entitlements"]
+
+
+def test_checkout_creates_a_session_for_the_caller(payments: Any) -> None:
+    status, body = request(
+        payments, "POST", "/payments/checkout", b'{"product": "paint-composer-pro"}', "sub-alice"
+    )
+    assert (status, body) == (
+        201,
+        {"id": "cs_test_1", "url": "https://checkout.stripe.com/c/pay/cs_test_1"},
+    )
+    (sent,) = FakeStripe.requests
+    assert sent["path"] == "/v1/checkout/sessions"
+    assert sent["auth"] == f"Bearer {API_KEY}"  # the key came from Secrets Manager
+    assert sent["form"]["metadata[identity_id]"] == [ALICE]
+    assert sent["form"]["client_reference_id"] == [ALICE]
+    assert sent["form"]["line_items[0][price]"] == ["price_pro"]
+
+
+@pytest.mark.parametrize("body", [b'{"product": "other"}', b"{}", b"[]", b"not json"])
+def test_checkout_refuses_unknown_products(payments: Any, body: bytes) -> None:
+    assert request(payments, "POST", "/payments/checkout", body, "sub-alice")[0] == 400
+    assert FakeStripe.requests == []
+
+
+def test_checkout_needs_a_signed_in_caller(payments: Any) -> None:
+    assert (
+        request(payments, "POST", "/payments/checkout", b'{"product": "paint-composer-pro"}')[0]
+        == 401
+    )
+
+
+def test_a_verified_completed_checkout_grants_the_entitlement(payments: Any) -> None:
+    payload = completed_event()
+    assert deliver(payments, payload, signed(payload)) == (
+        200,
+        {"received": "evt_1", "granted": True},
+    )
+    assert owned(payments) == ["paint-composer-pro"]
+
+
+def test_a_redelivered_event_grants_once(payments: Any) -> None:
+    payload = completed_event()
+    deliver(payments, payload, signed(payload))
+    assert deliver(payments, payload, signed(payload))[1]["granted"] is False
+    items = boto3.client("dynamodb", region_name=REGION).scan(TableName="entitlements")["Items"]
+    assert len([i for i in items if i["identity_id"]["S"] == ALICE]) == 1
+
+
+def test_concurrent_deliveries_grant_once(payments: Any) -> None:
+    payload = completed_event("evt_race")
+    results: list[bool] = []
+    barrier = threading.Barrier(6)
+
+    def race() -> None:
+        barrier.wait()
+        results.append(deliver(payments, payload, signed(payload))[1]["granted"])
+
+    threads = [threading.Thread(target=race) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False] * 5 + [True]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # no signature
+        {"stripe-signature": "t=1,v1=deadbeef"},
+        {"stripe-signature": "garbage"},
+    ],
+)
+def test_forged_signatures_are_refused(payments: Any, headers: dict[str, str]) -> None:
+    status, body = deliver(payments, completed_event(), headers)
+    assert (status, body["error"]) == (400, "bad_signature")
+    assert owned(payments) == []
+
+
+def test_a_signature_with_another_secret_is_refused(payments: Any) -> None:
+    payload = completed_event()
+    assert deliver(payments, payload, signed(payload, secret="whsec_attacker"))[0] == 400
+    assert owned(payments) == []
+
+
+def test_a_stale_or_replayed_old_delivery_is_refused(payments: Any) -> None:
+    payload = completed_event()
+    assert deliver(payments, payload, signed(payload, at=int(time.time()) - 3600))[0] == 400
+    assert owned(payments) == []
+
+
+def test_a_tampered_payload_is_refused(payments: Any) -> None:
+    payload = completed_event()
+    headers = signed(payload)
+    tampered = payload.replace(ALICE.encode(), b"us-east-1:00000000-0000-0000-0000-000000000000")
+    assert deliver(payments, tampered, headers)[0] == 400
+
+
+def test_unknown_event_types_are_acknowledged_and_ignored(payments: Any) -> None:
+    payload = json.dumps(
+        {
+            "id": "evt_2",
+            "object": "event",
+            "type": "customer.created",
+            "data": {"object": {"id": "cus_1", "object": "customer"}},
+        }
+    ).encode()
+    assert deliver(payments, payload, signed(payload)) == (
+        200,
+        {"received": "evt_2", "ignored": "customer.created"},
+    )
+    assert owned(payments) == []
+
+
+def test_unpaid_sessions_grant_nothing(payments: Any) -> None:
+    payload = completed_event(paid=False)
+    assert deliver(payments, payload, signed(payload))[1]["ignored"] == "unpaid"
+    assert owned(payments) == []

@@ -302,6 +302,24 @@ def check_user_subdomains(config: WhimsyConfig) -> Iterator[Finding]:
             )
 
 
+def check_s3_triggers(config: WhimsyConfig) -> Iterator[Finding]:
+    """S3 refuses two notifications whose filters overlap for the same events."""
+    seen: dict[tuple[str, str], str] = {}
+    for name, function in config.functions.items():
+        for i, trigger in enumerate(function.s3_triggers):
+            for event in trigger.events:
+                for (other_suffix, other_event), owner in seen.items():
+                    overlap = trigger.suffix.endswith(other_suffix) or other_suffix.endswith(
+                        trigger.suffix
+                    )
+                    if other_event == event and overlap:
+                        yield ("functions", name, "s3_triggers", i, "suffix"), (
+                            f"overlaps the {event} trigger of function '{owner}' "
+                            f"('{other_suffix}'); S3 allows one target per object event"
+                        )
+                seen[(trigger.suffix, event)] = name
+
+
 def check_websocket_routes(config: WhimsyConfig) -> Iterator[Finding]:
     websocket = config.realtime.websocket
     if websocket is None:
@@ -325,6 +343,7 @@ def cross_checks(config: WhimsyConfig, lambdas_dir: FsPath | None) -> list[Findi
         check_references,
         check_websocket_routes,
         check_user_subdomains,
+        check_s3_triggers,
     ]
     findings = [finding for check in checks for finding in check(config)]
     findings.extend(check_functions(config, lambdas_dir))

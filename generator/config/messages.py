@@ -27,6 +27,7 @@ PATTERN_WORDS = {
     "letter ($connect, $disconnect and $default are built in)",
     models.HANDLE_PATTERN: "a handle: 1-63 lowercase letters, digits and '-', not starting or "
     "ending with '-'",
+    models.S3_SUFFIX_PATTERN: "a key suffix of letters, digits and / ! _ . ' ( ) -",
     models.CERTIFICATE_NAME_PATTERN: "a domain name such as whimsy.space or *.whimsy.space",
     models.VERSION_RANGE_PATTERN: "a version constraint such as '>= 5.100, < 7.0'",
     models.TAG_KEY_PATTERN: "a tag key: 1-128 letters, digits, spaces and _ . : / = + - @, "

@@ -31,6 +31,7 @@ TAG_KEY_PATTERN = r"^(?!aws:)[\w .:/=+@-]{1,128}$"
 TAG_VALUE_PATTERN = r"^[\w .:/=+@-]{0,256}$"
 ENV_NAME_PATTERN = r"^(?!AWS_)[A-Za-z][A-Za-z0-9_]{0,127}$"
 SECRET_NAME_PATTERN = r"^[A-Za-z0-9/_+=.@-]{1,512}$"
+S3_SUFFIX_PATTERN = r"^[A-Za-z0-9!_.'()/-]{1,256}$"
 ATTRIBUTE_NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]{0,254}$"
 CERTIFICATE_NAME_PATTERN = rf"^(\*\.)?({DOMAIN_LABEL}\.)+[a-z]{{2,63}}$"
 VERSION_RANGE_PATTERN = r"^[~<>=!]*\s*\d+(\.\d+){0,2}(\s*,\s*[~<>=!]*\s*\d+(\.\d+){0,2})*$"
@@ -459,6 +460,16 @@ class FunctionAccess(Section):
     )
 
 
+class S3Trigger(Section):
+    """Invoke the function when objects of the user-files bucket change."""
+
+    suffix: Annotated[str, StringConstraints(pattern=S3_SUFFIX_PATTERN)] = Field(
+        description="Key suffix, e.g. public/whimsy.space/profile.json (S3 filters cannot "
+        "anchor a path below the identity folder, so the function must check the key)."
+    )
+    events: Annotated[list[Literal["created", "removed"]], Field(min_length=1)]
+
+
 SecretName = Annotated[str, StringConstraints(pattern=SECRET_NAME_PATTERN)]
 EnvName = Annotated[str, StringConstraints(pattern=ENV_NAME_PATTERN)]
 
@@ -490,6 +501,9 @@ class Function(Section):
         description="Secrets Manager secret names the function may read (passed by name).",
     )
     access: FunctionAccess = Field(default_factory=FunctionAccess)
+    s3_triggers: list[S3Trigger] = Field(
+        default_factory=list, description="User-files bucket events that invoke it."
+    )
 
     @field_validator("log_retention_days")
     @classmethod

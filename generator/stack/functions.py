@@ -7,14 +7,20 @@ from cdktn_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktn_provider_aws.iam_role import IamRole
 from cdktn_provider_aws.iam_role_policy import IamRolePolicy
 from cdktn_provider_aws.lambda_function import LambdaFunction, LambdaFunctionEnvironment
+from cdktn_provider_aws.lambda_permission import LambdaPermission
+from cdktn_provider_aws.s3_bucket_notification import (
+    S3BucketNotification,
+    S3BucketNotificationLambdaFunction,
+)
 from cdktn_provider_aws.secretsmanager_secret import SecretsmanagerSecret
 from constructs import Construct
 
 from generator.config.models import WhimsyConfig
-from generator.model import functions
+from generator.model import functions, names
 from generator.model.refs import to_terraform_string
 from generator.stack.base import named, policy_json
 
+S3_EVENTS = {"created": "s3:ObjectCreated:*", "removed": "s3:ObjectRemoved:*"}
 # Where generate writes the zips, relative to the Terraform configuration in out/terraform/.
 ZIP_DIRECTORY = "../lambdas"
 
@@ -48,6 +54,51 @@ class Functions(Construct):
             name: self._function(config, name, source_hashes[name])
             for name in sorted(config.functions)
         }
+        self._s3_triggers(config)
+
+    def _s3_triggers(self, config: WhimsyConfig) -> None:
+        """One notification configuration for the user-files bucket (S3 keeps exactly one),
+        created after S3 may invoke each target function."""
+        targets = []
+        permissions = []
+        for name in sorted(config.functions):
+            triggers = config.functions[name].s3_triggers
+            if not triggers:
+                continue
+            function = self.by_name[name]
+            permissions.append(
+                named(
+                    LambdaPermission(
+                        self,
+                        f"{name}_s3_permission",
+                        statement_id="s3-user-files",
+                        action="lambda:InvokeFunction",
+                        function_name=function.function_name,
+                        principal="s3.amazonaws.com",
+                        source_arn=names.bucket_arn(config.storage.bucket),
+                    ),
+                    f"fn_{name}_s3",
+                )
+            )
+            for trigger in triggers:
+                targets.append(
+                    S3BucketNotificationLambdaFunction(
+                        lambda_function_arn=function.arn,
+                        events=[S3_EVENTS[event] for event in trigger.events],
+                        filter_suffix=trigger.suffix,
+                    )
+                )
+        if targets:
+            named(
+                S3BucketNotification(
+                    self,
+                    "user_files_notification",
+                    bucket="${aws_s3_bucket.user_files.id}",
+                    lambda_function=targets,
+                    depends_on=permissions,
+                ),
+                "user_files",
+            )
 
     def _function(self, config: WhimsyConfig, name: str, source_hash: str) -> LambdaFunction:
         function = config.functions[name]

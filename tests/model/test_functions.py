@@ -98,6 +98,8 @@ def test_environment_names_resources_never_secret_values() -> None:
         if not k.startswith("WHIMSY_")
         or k in ("WHIMSY_FUNCTION", "WHIMSY_SECRET_NAMES", "WHIMSY_TABLE_WHIMSY_ENTITLEMENTS")
     } == {
+        "CHECKOUT_RETURN_URL": "https://whimsy.space/paint-composer/",
+        "PRODUCTS": "paint-composer-pro=price_1PaintComposerPro",
         "WHIMSY_FUNCTION": "payments",
         "WHIMSY_SECRET_NAMES": "whimsy/stripe-secret-key,whimsy/stripe-webhook-secret",
         "WHIMSY_TABLE_WHIMSY_ENTITLEMENTS": "whimsy-entitlements",

@@ -221,7 +221,7 @@ def test_tables_are_on_demand_recoverable_and_protected(sample_terraform: dict[s
     tables = resources(sample_terraform, "aws_dynamodb_table")
     assert set(tables) == {
         "whimsy_user_data", "zineos_system_config", "whimsy_handles", "whimsy_entitlements",
-        "whimsy_usage",
+        "whimsy_usage", "whimsy_catalog",
     }  # fmt: skip
     for table in tables.values():
         assert table["billing_mode"] == "PAY_PER_REQUEST"
@@ -291,3 +291,14 @@ def test_function_trust_is_lambda_only(sample_terraform: dict[str, Any]) -> None
             (statement,) = policy(role)["Statement"]
             assert statement["Principal"] == {"Service": "lambda.amazonaws.com"}
             assert statement["Action"] == "sts:AssumeRole"
+
+
+def test_profile_changes_trigger_the_catalog(sample_terraform: dict[str, Any]) -> None:
+    notification = one(sample_terraform, "aws_s3_bucket_notification", "user_files")
+    (target,) = notification["lambda_function"]
+    assert target["lambda_function_arn"] == "${aws_lambda_function.fn_catalog.arn}"
+    assert target["events"] == ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]
+    assert target["filter_suffix"] == "public/whimsy.space/profile.json"
+    assert notification["depends_on"] == ["aws_lambda_permission.fn_catalog_s3"]
+    permission = one(sample_terraform, "aws_lambda_permission", "fn_catalog_s3")
+    assert permission["principal"] == "s3.amazonaws.com"

@@ -313,9 +313,12 @@ def check_s3_triggers(config: WhimsyConfig) -> Iterator[Finding]:
                         trigger.suffix
                     )
                     if other_event == event and overlap:
-                        yield ("functions", name, "s3_triggers", i, "suffix"), (
-                            f"overlaps the {event} trigger of function '{owner}' "
-                            f"('{other_suffix}'); S3 allows one target per object event"
+                        yield (
+                            ("functions", name, "s3_triggers", i, "suffix"),
+                            (
+                                f"overlaps the {event} trigger of function '{owner}' "
+                                f"('{other_suffix}'); S3 allows one target per object event"
+                            ),
                         )
                 seen[(trigger.suffix, event)] = name
 

@@ -25,6 +25,10 @@ def load_handler(request: pytest.FixtureRequest) -> Callable[[], ModuleType]:
         sys.path.insert(0, str(function))
 
     def load() -> ModuleType:
+        from whimsy_runtime import aws, identity
+
+        aws.reset_clients()  # every test case starts against its own fresh mock
+        identity._default = identity.IdentityResolver()
         name = "handler_" + function.name.replace("-", "_")
         spec = importlib.util.spec_from_file_location(name, function / "handler.py")
         assert spec is not None and spec.loader is not None

@@ -5,11 +5,7 @@ from __future__ import annotations
 from cdktn import TerraformStack
 from cdktn_provider_aws.cloudfront_cache_policy import (
     CloudfrontCachePolicy,
-)
-from cdktn_provider_aws.cloudfront_cache_policy import (
     CloudfrontCachePolicyParametersInCacheKeyAndForwardedToOrigin as CacheKey,
-)
-from cdktn_provider_aws.cloudfront_cache_policy import (
     CloudfrontCachePolicyParametersInCacheKeyAndForwardedToOriginHeadersConfigHeaders as HeaderList,
 )
 from cdktn_provider_aws.cloudfront_distribution import (

@@ -21,9 +21,10 @@ from urllib.parse import unquote_plus
 from whimsy_runtime import (
     HttpError,
     HttpRequest,
-    IdentityResolver,
+    aws_client as client,
     get_logger,
     http_handler,
+    identity_id,
     json_response,
 )
 
@@ -35,23 +36,11 @@ MAX_PROFILE_BYTES = 64 * 1024
 PAGE_DEFAULT, PAGE_MAX = 25, 100
 SCHEMA = json.loads((Path(__file__).parent / "profile.schema.json").read_text())
 log = get_logger("whimsy.catalog")
-_clients: dict[str, Any] = {}
 _validator: Any = None
 
 
-def client(service: str) -> Any:
-    if service not in _clients:
-        import boto3
-
-        _clients[service] = boto3.client(service)
-    return _clients[service]
-
-
-resolver = IdentityResolver(lambda: client("cognito-identity"))
-
-
 def identity_of(request: HttpRequest) -> str:
-    return resolver.identity_of(request)
+    return identity_id(request)
 
 
 def table() -> str:

@@ -14,23 +14,15 @@ from typing import Any
 from whimsy_runtime import (
     HttpError,
     HttpRequest,
-    IdentityResolver,
+    aws_client as client,
     get_logger,
     http_handler,
+    identity_id,
     json_response,
 )
 
 HANDLE = re.compile(r"(?!-)[a-z0-9-]{2,63}(?<!-)")
 log = get_logger("whimsy.handles")
-_clients: dict[str, Any] = {}
-
-
-def client(service: str) -> Any:
-    if service not in _clients:
-        import boto3
-
-        _clients[service] = boto3.client(service)
-    return _clients[service]
 
 
 def table() -> str:
@@ -50,11 +42,8 @@ def normalize(raw: str | None) -> str:
     return handle
 
 
-resolver = IdentityResolver(lambda: client("cognito-identity"))
-
-
 def identity_of(request: HttpRequest) -> str:
-    return resolver.identity_of(request)
+    return identity_id(request)
 
 
 def lookup(handle: str) -> dict[str, Any]:

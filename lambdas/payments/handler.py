@@ -18,31 +18,20 @@ from typing import Any
 from whimsy_runtime import (
     HttpError,
     HttpRequest,
-    IdentityResolver,
+    aws_client as client,
     get_logger,
     get_secret,
     http_handler,
+    identity_id,
     json_response,
 )
 
 log = get_logger("whimsy.payments")
-_clients: dict[str, Any] = {}
 SIGNATURE_TOLERANCE_SECONDS = 300
 
 
-def client(service: str) -> Any:
-    if service not in _clients:
-        import boto3
-
-        _clients[service] = boto3.client(service)
-    return _clients[service]
-
-
-resolver = IdentityResolver(lambda: client("cognito-identity"))
-
-
 def identity_of(request: HttpRequest) -> str:
-    return resolver.identity_of(request)
+    return identity_id(request)
 
 
 def secret(role: str) -> str:

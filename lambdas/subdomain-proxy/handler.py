@@ -22,6 +22,7 @@ from whimsy_runtime import (
     HttpError,
     HttpRequest,
     InvalidToken,
+    aws_client as client,
     bearer_token,
     binary_response,
     get_logger,
@@ -41,18 +42,8 @@ NOT_FOUND_PAGE = (
 TEXT_TYPES = ("text/", "application/json", "application/javascript", "image/svg+xml")
 
 log = get_logger("whimsy.proxy")
-_clients: dict[str, Any] = {}
 _handles: dict[str, tuple[str | None, float]] = {}
 _verifier: CognitoVerifier | None = None
-
-
-def client(service: str) -> Any:
-    """boto3 clients, created once per container (and lazily, so imports stay cheap)."""
-    if service not in _clients:
-        import boto3
-
-        _clients[service] = boto3.client(service)
-    return _clients[service]
 
 
 meter = Meter(os.environ.get("WHIMSY_USAGE_TABLE"), lambda: client("dynamodb"))

@@ -14,8 +14,9 @@ from typing import Any
 from whimsy_runtime import (
     HttpError,
     HttpRequest,
-    IdentityResolver,
+    aws_client as client,
     http_handler,
+    identity_id,
     json_response,
 )
 
@@ -28,22 +29,10 @@ EXTENSIONS = {
     "application/json": "json",
     "text/plain": "txt",
 }
-_clients: dict[str, Any] = {}
-
-
-def client(service: str) -> Any:
-    if service not in _clients:
-        import boto3
-
-        _clients[service] = boto3.client(service)
-    return _clients[service]
-
-
-resolver = IdentityResolver(lambda: client("cognito-identity"))
 
 
 def identity_of(request: HttpRequest) -> str:
-    return resolver.identity_of(request)
+    return identity_id(request)
 
 
 def allowed_types() -> list[str]:

@@ -11,25 +11,20 @@ import datetime
 import os
 from typing import Any
 
-from whimsy_runtime import HttpError, HttpRequest, IdentityResolver, http_handler, json_response
+from whimsy_runtime import (
+    HttpError,
+    HttpRequest,
+    aws_client as client,
+    http_handler,
+    identity_id,
+    json_response,
+)
 
 MAX_DAYS = 31
-_clients: dict[str, Any] = {}
-
-
-def client(service: str) -> Any:
-    if service not in _clients:
-        import boto3
-
-        _clients[service] = boto3.client(service)
-    return _clients[service]
-
-
-resolver = IdentityResolver(lambda: client("cognito-identity"))
 
 
 def identity_of(request: HttpRequest) -> str:
-    return resolver.identity_of(request)
+    return identity_id(request)
 
 
 def _day(value: str | None, default: datetime.date) -> datetime.date:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from ._errors import HttpError
 from .auth import CognitoVerifier, InvalidToken, JwksUnavailable, bearer_token
+from .aws import client as aws_client
 from .events import HttpRequest, WebSocketRequest, parse_http_event, parse_websocket_event
 from .http import binary_response, error, http_handler, json_response, no_content, redirect
-from .identity import IdentityResolver
+from .identity import IdentityResolver, identity_id
 from .logging import bind, bound, get_logger
 from .secrets import SecretCache, SecretUnavailable, get_secret
 
@@ -26,6 +27,7 @@ __all__ = [
     "SecretCache",
     "SecretUnavailable",
     "WebSocketRequest",
+    "aws_client",
     "bearer_token",
     "binary_response",
     "bind",
@@ -34,6 +36,7 @@ __all__ = [
     "get_logger",
     "get_secret",
     "http_handler",
+    "identity_id",
     "json_response",
     "no_content",
     "parse_http_event",

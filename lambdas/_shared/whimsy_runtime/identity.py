@@ -11,6 +11,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from . import aws
 from .auth import bearer_token
 from .events import HttpRequest
 
@@ -18,9 +19,7 @@ ClientFactory = Callable[[], Any]
 
 
 def _cognito_identity() -> Any:
-    import boto3  # type: ignore[import-untyped]
-
-    return boto3.client("cognito-identity")
+    return aws.client("cognito-identity")
 
 
 class IdentityResolver:
@@ -46,3 +45,11 @@ class IdentityResolver:
                 self._cache.clear()
             self._cache[sub] = str(response["IdentityId"])
         return self._cache[sub]
+
+
+_default = IdentityResolver()
+
+
+def identity_id(request: HttpRequest) -> str:
+    """The caller's identity id, cached per container (see IdentityResolver)."""
+    return _default.identity_of(request)

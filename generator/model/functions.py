@@ -90,6 +90,10 @@ def platform_environment(config: WhimsyConfig) -> dict[str, str]:
         "WHIMSY_USER_POOL_CLIENT_ID": tf_ref("aws_cognito_user_pool_client.web.id"),
         "WHIMSY_IDENTITY_POOL_ID": tf_ref("aws_cognito_identity_pool.identities.id"),
     }
+    if config.realtime.websocket is not None:
+        environment["WHIMSY_WEBSOCKET_MAX_MESSAGE_BYTES"] = str(
+            config.realtime.websocket.max_message_bytes
+        )
     subdomains = config.sites.user_subdomains
     if subdomains is not None:
         environment["WHIMSY_HANDLES_TABLE"] = subdomains.handles_table

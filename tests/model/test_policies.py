@@ -44,7 +44,13 @@ B = f"{REGION}:1b4e28ba-2fa1-41d2-883f-0016d3cca428"
 BUCKET = CONFIG.storage.bucket
 USER_DATA = "whimsy-user-data"
 SYSTEM = "zineos-system-config"
-SERVICE_TABLES = ["whimsy-handles", "whimsy-entitlements", "whimsy-usage", "whimsy-catalog"]
+SERVICE_TABLES = [
+    "whimsy-handles",
+    "whimsy-entitlements",
+    "whimsy-usage",
+    "whimsy-catalog",
+    "whimsy-collab",
+]
 
 
 def table_arn(name: str) -> str:

@@ -221,7 +221,7 @@ def test_tables_are_on_demand_recoverable_and_protected(sample_terraform: dict[s
     tables = resources(sample_terraform, "aws_dynamodb_table")
     assert set(tables) == {
         "whimsy_user_data", "zineos_system_config", "whimsy_handles", "whimsy_entitlements",
-        "whimsy_usage", "whimsy_catalog",
+        "whimsy_usage", "whimsy_catalog", "whimsy_collab",
     }  # fmt: skip
     for table in tables.values():
         assert table["billing_mode"] == "PAY_PER_REQUEST"

@@ -57,9 +57,9 @@ def created(shown: dict[str, Any]) -> list[str]:
     )
 
 
-# identity, storage, data, DNS, handle seeds (35); functions and the catalog's S3 trigger (33);
+# identity, storage, data, DNS, handle seeds (36); functions and the catalog's S3 trigger (33);
 # sites and APIs (90)
-SAMPLE_RESOURCES = 158
+SAMPLE_RESOURCES = 159
 
 
 def test_sample_plans_against_the_real_provider(

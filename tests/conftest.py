@@ -36,37 +36,39 @@ def minimal_config() -> WhimsyConfig:
     return load_config(MINIMAL).config
 
 
-@pytest.fixture(scope="session")
-def sample_tree() -> dict[str, bytes]:
-    """Everything generate writes for the sample config (packaging + one synthesis)."""
+def generated_tree(config_path: Path) -> dict[str, bytes]:
+    """Everything generate writes for a config (packaging + one synthesis)."""
     from generator.build import build_tree, input_fingerprint
 
-    loaded = load_config(SAMPLE)
+    loaded = load_config(config_path)
     return build_tree(loaded, input_fingerprint(loaded))
+
+
+def terraform_document(tree: dict[str, bytes]) -> dict[str, Any]:
+    from generator.build import TERRAFORM
+
+    document: dict[str, Any] = json.loads(tree[TERRAFORM])
+    return document
+
+
+@pytest.fixture(scope="session")
+def sample_tree() -> dict[str, bytes]:
+    return generated_tree(SAMPLE)
 
 
 @pytest.fixture(scope="session")
 def sample_terraform(sample_tree: dict[str, bytes]) -> dict[str, Any]:
-    from generator.build import TERRAFORM
-
-    document: dict[str, Any] = json.loads(sample_tree[TERRAFORM])
-    return document
+    return terraform_document(sample_tree)
 
 
 @pytest.fixture(scope="session")
 def minimal_tree() -> dict[str, bytes]:
-    from generator.build import build_tree, input_fingerprint
-
-    loaded = load_config(MINIMAL)
-    return build_tree(loaded, input_fingerprint(loaded))
+    return generated_tree(MINIMAL)
 
 
 @pytest.fixture(scope="session")
 def minimal_terraform(minimal_tree: dict[str, bytes]) -> dict[str, Any]:
-    from generator.build import TERRAFORM
-
-    document: dict[str, Any] = json.loads(minimal_tree[TERRAFORM])
-    return document
+    return terraform_document(minimal_tree)
 
 
 def find_plugin_dir() -> Path | None:

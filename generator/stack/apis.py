@@ -95,6 +95,31 @@ def invoke_permission(
     )
 
 
+def default_stage(
+    scope: Construct,
+    local: str,
+    api: Apigatewayv2Api,
+    log_name: str,
+    route_settings: Apigatewayv2StageDefaultRouteSettings | None = None,
+) -> Apigatewayv2Stage:
+    """The auto-deployed $default stage with JSON access logs to its own log group."""
+    logs = access_log_group(scope, local, log_name)
+    return named(
+        Apigatewayv2Stage(
+            scope,
+            "stage",
+            api_id=api.id,
+            name="$default",
+            auto_deploy=True,
+            default_route_settings=route_settings,
+            access_log_settings=Apigatewayv2StageAccessLogSettings(
+                destination_arn=logs.arn, format=ACCESS_LOG_FORMAT
+            ),
+        ),
+        local,
+    )
+
+
 def custom_domain(
     scope: Construct,
     config: WhimsyConfig,
@@ -196,23 +221,15 @@ class HttpApi(Construct):
             )
             source = f"{self.api.execution_arn}/*/{edge.route_source_path(route.route)}"
             invoke_permission(self, local, functions[route.function], source)
-        logs = access_log_group(self, "http", f"/aws/apigateway/{config.project.name}-api")
-        self.stage = named(
-            Apigatewayv2Stage(
-                self,
-                "stage",
-                api_id=self.api.id,
-                name="$default",
-                auto_deploy=True,
-                default_route_settings=Apigatewayv2StageDefaultRouteSettings(
-                    throttling_burst_limit=settings.throttling.burst_limit,
-                    throttling_rate_limit=settings.throttling.rate_limit,
-                ),
-                access_log_settings=Apigatewayv2StageAccessLogSettings(
-                    destination_arn=logs.arn, format=ACCESS_LOG_FORMAT
-                ),
-            ),
+        self.stage = default_stage(
+            self,
             "http",
+            self.api,
+            f"/aws/apigateway/{config.project.name}-api",
+            Apigatewayv2StageDefaultRouteSettings(
+                throttling_burst_limit=settings.throttling.burst_limit,
+                throttling_rate_limit=settings.throttling.rate_limit,
+            ),
         )
         custom_domain(self, config, "http", settings.domain, self.api, self.stage, certificate_arn)
 
@@ -241,19 +258,6 @@ class ProxyApi(Construct):
             "sites",
         )
         invoke_permission(self, "sites", function, f"{self.api.execution_arn}/*/$default")
-        logs = access_log_group(self, "sites", f"/aws/apigateway/{config.project.name}-sites")
-        named(
-            Apigatewayv2Stage(
-                self,
-                "stage",
-                api_id=self.api.id,
-                name="$default",
-                auto_deploy=True,
-                access_log_settings=Apigatewayv2StageAccessLogSettings(
-                    destination_arn=logs.arn, format=ACCESS_LOG_FORMAT
-                ),
-            ),
-            "sites",
-        )
+        default_stage(self, "sites", self.api, f"/aws/apigateway/{config.project.name}-sites")
         # https://<id>.execute-api.<region>.amazonaws.com -> the origin's domain name
         self.origin_domain: str = Fn.replace(self.api.api_endpoint, "https://", "")

@@ -53,6 +53,20 @@ ALL_METHODS = ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"]
 CDN_LOG_DAYS = 365
 
 
+def https_origin(origin_id: str, domain: str) -> CloudfrontDistributionOrigin:
+    """An API Gateway origin, spoken to over TLS 1.2 only."""
+    return CloudfrontDistributionOrigin(
+        origin_id=origin_id,
+        domain_name=domain,
+        custom_origin_config={
+            "http_port": 80,
+            "https_port": 443,
+            "origin_protocol_policy": "https-only",
+            "origin_ssl_protocols": ["TLSv1.2"],
+        },
+    )
+
+
 class Sites(Construct):
     def __init__(
         self,
@@ -277,18 +291,7 @@ class Sites(Construct):
         ]
         ordered = None
         if site.cache_api and api_domain is not None:
-            origins.append(
-                CloudfrontDistributionOrigin(
-                    origin_id="api",
-                    domain_name=api_domain,
-                    custom_origin_config={
-                        "http_port": 80,
-                        "https_port": 443,
-                        "origin_protocol_policy": "https-only",
-                        "origin_ssl_protocols": ["TLSv1.2"],
-                    },
-                )
-            )
+            origins.append(https_origin("api", api_domain))
             # Authorization is part of the key: one caller's answer is never another's.
             api_cache = self._cache_policy("api", site.caching, ["Authorization"], "all")
             strip = self._function(
@@ -352,16 +355,7 @@ class Sites(Construct):
 
     def _subdomains(self, proxy_origin: str, caching: Caching) -> None:
         apex = self.config.domains.apex
-        origin = CloudfrontDistributionOrigin(
-            origin_id="proxy",
-            domain_name=proxy_origin,
-            custom_origin_config={
-                "http_port": 80,
-                "https_port": 443,
-                "origin_protocol_policy": "https-only",
-                "origin_ssl_protocols": ["TLSv1.2"],
-            },
-        )
+        origin = https_origin("proxy", proxy_origin)
         cache = self._cache_policy("user_subdomains", caching, [edge.HOST_HEADER])
         forward = self._function(
             "forward_host",

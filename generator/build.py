@@ -15,6 +15,7 @@ from generator.errors import UserError
 from generator.model.policies import all_policies
 from generator.output.files import Tree, diff_trees, read_tree, render_json, sha256, write_tree
 from generator.package import package_functions
+from generator.package.sources import shipped
 
 MANIFEST = "manifest.json"
 TERRAFORM = "terraform/main.tf.json"
@@ -39,9 +40,9 @@ def input_fingerprint(loaded: LoadedConfig) -> str:
     lambdas = loaded.path.parent / "lambdas"
     for path in sorted(lambdas.rglob("*")) if lambdas.is_dir() else []:
         relative = path.relative_to(lambdas)
-        # tests/ never ship, so they do not make out/ stale
-        ignored = any(p.startswith(".") or p in ("__pycache__", "tests") for p in relative.parts)
-        if path.is_file() and not ignored:
+        # what ships, and the locks that decide the installed dependencies; tests and
+        # conftest.py never ship, so they do not make out/ stale
+        if path.is_file() and (shipped(relative) or relative.name == "requirements.txt"):
             feed("lambdas/" + relative.as_posix(), path.read_bytes())
     for name in PINNED_DISTRIBUTIONS:
         try:

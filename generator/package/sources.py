@@ -13,7 +13,8 @@ EXCLUDED_FILES = {"requirements.txt", "conftest.py"}
 EXCLUDED_SUFFIXES = (".pyc", ".pyo")
 
 
-def _shipped(relative: Path) -> bool:
+def shipped(relative: Path) -> bool:
+    """Whether a file of lambdas/ goes into a zip (path relative to lambdas/ or a function)."""
     if any(part in EXCLUDED_DIRS or part.startswith(".") for part in relative.parts):
         return False
     return relative.name not in EXCLUDED_FILES and not relative.name.endswith(EXCLUDED_SUFFIXES)
@@ -24,7 +25,7 @@ def tree_files(root: Path) -> dict[str, bytes]:
     files: dict[str, bytes] = {}
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
-        if path.is_file() and _shipped(relative):
+        if path.is_file() and shipped(relative):
             files[relative.as_posix()] = path.read_bytes()
     return files
 

@@ -9,7 +9,6 @@ from urllib.parse import quote_plus
 
 import boto3
 import pytest
-from moto import mock_aws
 
 REGION = "us-east-1"
 ALICE = "us-east-1:1b4e28ba-2fa1-41d2-883f-0016d3cca427"
@@ -36,36 +35,18 @@ def profile(name: str = "Alice", software: int = 2, tag: str = "paint") -> dict[
 
 
 @pytest.fixture
-def catalog(monkeypatch: pytest.MonkeyPatch, load_handler: Any) -> Iterator[Any]:
-    for name, value in {
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "t",
-        "AWS_SECRET_ACCESS_KEY": "t",
-        "WHIMSY_TABLE_WHIMSY_CATALOG": "catalog",
-        "WHIMSY_HANDLES_TABLE": "handles",
-    }.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET)
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        for table, keys in (("catalog", ["pk", "sk"]), ("handles", ["pk"])):
-            dynamodb.create_table(
-                TableName=table,
-                BillingMode="PAY_PER_REQUEST",
-                AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in keys],
-                KeySchema=[
-                    {"AttributeName": k, "KeyType": t}
-                    for k, t in zip(keys, ["HASH", "RANGE"], strict=False)
-                ],
-            )
-        dynamodb.put_item(
-            TableName="handles", Item={"pk": {"S": "handle#alice"}, "identity_id": {"S": ALICE}}
-        )
-        module = load_handler()
-        monkeypatch.setattr(
-            module, "identity_of", lambda r: {"sub-alice": ALICE}[r.require_caller()]
-        )
-        yield module
+def catalog(aws: Any, load_handler: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    aws.env({"WHIMSY_TABLE_WHIMSY_CATALOG": "catalog", "WHIMSY_HANDLES_TABLE": "handles"})
+    boto3.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET)
+    aws.table("catalog", "pk", "sk")
+    aws.table("handles")
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    dynamodb.put_item(
+        TableName="handles", Item={"pk": {"S": "handle#alice"}, "identity_id": {"S": ALICE}}
+    )
+    module = load_handler()
+    monkeypatch.setattr(module, "identity_of", lambda r: {"sub-alice": ALICE}[r.require_caller()])
+    yield module
 
 
 def save(

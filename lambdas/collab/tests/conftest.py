@@ -9,9 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from moto import mock_aws
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -37,30 +35,14 @@ class FakeManagement:
 
 @pytest.fixture
 def server(
-    monkeypatch: pytest.MonkeyPatch, load_handler: Any
+    aws: Any, load_handler: Any, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[Any, FakeManagement]]:
-    for key, value in {
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "t",
-        "AWS_SECRET_ACCESS_KEY": "t",
-        "WHIMSY_TABLE_WHIMSY_COLLAB": "collab",
-        "WHIMSY_WEBSOCKET_MAX_MESSAGE_BYTES": "4096",
-    }.items():
-        monkeypatch.setenv(key, value)
-    with mock_aws():
-        boto3.client("dynamodb", region_name=REGION).create_table(
-            TableName="collab",
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in ("pk", "sk")],
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-        )
-        module = load_handler()
-        fake = FakeManagement()
-        monkeypatch.setattr(module, "management", lambda endpoint: fake)
-        yield module, fake
+    aws.env({"WHIMSY_TABLE_WHIMSY_COLLAB": "collab", "WHIMSY_WEBSOCKET_MAX_MESSAGE_BYTES": "4096"})
+    aws.table("collab", "pk", "sk")
+    module = load_handler()
+    fake = FakeManagement()
+    monkeypatch.setattr(module, "management", lambda endpoint: fake)
+    yield module, fake
 
 
 def event(route: str, connection: str, body: Any = None, sub: str | None = None) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 REGION = "us-east-1"
 ALICE = "us-east-1:1b4e28ba-2fa1-41d2-883f-0016d3cca427"
@@ -18,29 +17,13 @@ IDENTITIES = {"sub-alice": ALICE, "sub-bob": BOB}
 
 
 @pytest.fixture
-def handles(monkeypatch: pytest.MonkeyPatch, load_handler: Any) -> Iterator[Any]:
-    env = {
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "WHIMSY_HANDLES_TABLE": "handles",
-        "WHIMSY_RESERVED_HANDLES": "api,www,admin",
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    with mock_aws():
-        boto3.client("dynamodb", region_name=REGION).create_table(
-            TableName="handles",
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-        )
-        module = load_handler()
-        # Token -> identity id is Cognito's job (GetId); see test_identity_comes_from_get_id.
-        monkeypatch.setattr(
-            module, "identity_of", lambda request: IDENTITIES[request.require_caller()]
-        )
-        yield module
+def handles(aws: Any, load_handler: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    aws.env({"WHIMSY_HANDLES_TABLE": "handles", "WHIMSY_RESERVED_HANDLES": "api,www,admin"})
+    aws.table("handles")
+    module = load_handler()
+    # Token -> identity id is Cognito's job (GetId); see test_identity_comes_from_get_id.
+    monkeypatch.setattr(module, "identity_of", lambda request: IDENTITIES[request.require_caller()])
+    yield module
 
 
 def event(method: str, handle: str, sub: str | None = None) -> dict[str, Any]:
@@ -149,19 +132,21 @@ def test_claiming_needs_a_signed_in_caller(handles: Any) -> None:
     assert status == 401
 
 
-def test_identity_comes_from_get_id(monkeypatch: pytest.MonkeyPatch, load_handler: Any) -> None:
+def test_identity_comes_from_get_id(aws: Any, load_handler: Any) -> None:
     """The unpatched resolver asks Cognito's identity pool, once per user per container."""
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("WHIMSY_USER_POOL_ID", "us-east-1_Example")
-    with mock_aws():
-        pool = boto3.client("cognito-identity", region_name=REGION).create_identity_pool(
-            IdentityPoolName="ids", AllowUnauthenticatedIdentities=False
-        )
-        monkeypatch.setenv("WHIMSY_IDENTITY_POOL_ID", pool["IdentityPoolId"])
-        module = load_handler()
-        from whimsy_runtime import parse_http_event
+    pool = boto3.client("cognito-identity", region_name=REGION).create_identity_pool(
+        IdentityPoolName="ids", AllowUnauthenticatedIdentities=False
+    )
+    aws.env(
+        {
+            "WHIMSY_USER_POOL_ID": "us-east-1_Example",
+            "WHIMSY_IDENTITY_POOL_ID": pool["IdentityPoolId"],
+        }
+    )
+    module = load_handler()
+    from whimsy_runtime import parse_http_event
 
-        request = parse_http_event(event("PUT", "alice", "sub-alice"))
-        first = module.identity_of(request)
-        assert first.startswith("us-east-1:")
-        assert module.identity_of(request) == first  # cached for this user
+    request = parse_http_event(event("PUT", "alice", "sub-alice"))
+    first = module.identity_of(request)
+    assert first.startswith("us-east-1:")
+    assert module.identity_of(request) == first  # cached for this user

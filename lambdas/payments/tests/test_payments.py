@@ -15,7 +15,6 @@ from typing import Any, ClassVar
 
 import boto3
 import pytest
-from moto import mock_aws
 
 REGION = "us-east-1"
 ALICE = "us-east-1:1b4e28ba-2fa1-41d2-883f-0016d3cca427"
@@ -61,40 +60,27 @@ def stripe_api() -> Iterator[str]:
 
 
 @pytest.fixture
-def payments(monkeypatch: pytest.MonkeyPatch, load_handler: Any, stripe_api: str) -> Iterator[Any]:
-    env = {
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "t",
-        "AWS_SECRET_ACCESS_KEY": "t",
-        "WHIMSY_TABLE_WHIMSY_ENTITLEMENTS": "entitlements",
-        "WHIMSY_SECRET_NAMES": "whimsy/stripe-secret-key,whimsy/stripe-webhook-secret",
-        "PRODUCTS": "paint-composer-pro=price_pro",
-        "CHECKOUT_RETURN_URL": "https://whimsy.space/pc/",
-        "STRIPE_API_BASE": stripe_api,
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    with mock_aws():
-        secrets = boto3.client("secretsmanager", region_name=REGION)
-        secrets.create_secret(Name="whimsy/stripe-secret-key", SecretString=API_KEY)
-        secrets.create_secret(Name="whimsy/stripe-webhook-secret", SecretString=WEBHOOK_SECRET)
-        boto3.client("dynamodb", region_name=REGION).create_table(
-            TableName="entitlements",
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[
-                {"AttributeName": k, "AttributeType": "S"} for k in ("identity_id", "entitlement")
-            ],
-            KeySchema=[
-                {"AttributeName": "identity_id", "KeyType": "HASH"},
-                {"AttributeName": "entitlement", "KeyType": "RANGE"},
-            ],
-        )
-        module = load_handler()
-        monkeypatch.setattr(
-            module, "identity_of", lambda request: {"sub-alice": ALICE}[request.require_caller()]
-        )
-        yield module
+def payments(
+    aws: Any, load_handler: Any, monkeypatch: pytest.MonkeyPatch, stripe_api: str
+) -> Iterator[Any]:
+    aws.env(
+        {
+            "WHIMSY_TABLE_WHIMSY_ENTITLEMENTS": "entitlements",
+            "WHIMSY_SECRET_NAMES": "whimsy/stripe-secret-key,whimsy/stripe-webhook-secret",
+            "PRODUCTS": "paint-composer-pro=price_pro",
+            "CHECKOUT_RETURN_URL": "https://whimsy.space/pc/",
+            "STRIPE_API_BASE": stripe_api,
+        }
+    )
+    secrets = boto3.client("secretsmanager", region_name=REGION)
+    secrets.create_secret(Name="whimsy/stripe-secret-key", SecretString=API_KEY)
+    secrets.create_secret(Name="whimsy/stripe-webhook-secret", SecretString=WEBHOOK_SECRET)
+    aws.table("entitlements", "identity_id", "entitlement")
+    module = load_handler()
+    monkeypatch.setattr(
+        module, "identity_of", lambda request: {"sub-alice": ALICE}[request.require_caller()]
+    )
+    yield module
 
 
 def request(

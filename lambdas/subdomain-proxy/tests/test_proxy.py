@@ -9,7 +9,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 REGION = "us-east-1"
 BUCKET = "whimsy-fs"
@@ -31,45 +30,33 @@ PRIVATE = {
 
 
 @pytest.fixture
-def proxy(monkeypatch: pytest.MonkeyPatch, load_handler: Any) -> Iterator[Any]:
-    env = {
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "test",
-        "AWS_SECRET_ACCESS_KEY": "test",
-        "WHIMSY_APEX": "whimsy.space",
-        "WHIMSY_HANDLES_TABLE": "handles",
-        "WHIMSY_USAGE_TABLE": "usage",
-        "WHIMSY_USER_FILES_BUCKET": BUCKET,
-        "WHIMSY_RESERVED_HANDLES": "api,www",
-        "WHIMSY_SITE_CACHE_SECONDS": "300",
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    with mock_aws():
-        s3 = boto3.client("s3", region_name=REGION)
-        s3.create_bucket(Bucket=BUCKET)
-        for name, data in PUBLIC.items():
-            s3.put_object(Bucket=BUCKET, Key=f"{ALICE}/public/{name}", Body=data)
-        for key, data in PRIVATE.items():
-            s3.put_object(Bucket=BUCKET, Key=key, Body=data)
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        for table, keys in (("handles", ["pk"]), ("usage", ["pk", "sk"])):
-            dynamodb.create_table(
-                TableName=table,
-                BillingMode="PAY_PER_REQUEST",
-                AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in keys],
-                KeySchema=[
-                    {"AttributeName": k, "KeyType": t}
-                    for k, t in zip(keys, ["HASH", "RANGE"], strict=False)
-                ],
-            )
-        for handle, identity in (("alice", ALICE), ("bob", BOB)):
-            dynamodb.put_item(
-                TableName="handles",
-                Item={"pk": {"S": f"handle#{handle}"}, "identity_id": {"S": identity}},
-            )
-        module = load_handler()  # fresh caches and clients inside this mock
-        yield module
+def proxy(aws: Any, load_handler: Any) -> Iterator[Any]:
+    aws.env(
+        {
+            "WHIMSY_APEX": "whimsy.space",
+            "WHIMSY_HANDLES_TABLE": "handles",
+            "WHIMSY_USAGE_TABLE": "usage",
+            "WHIMSY_USER_FILES_BUCKET": BUCKET,
+            "WHIMSY_RESERVED_HANDLES": "api,www",
+            "WHIMSY_SITE_CACHE_SECONDS": "300",
+        }
+    )
+    s3 = boto3.client("s3", region_name=REGION)
+    s3.create_bucket(Bucket=BUCKET)
+    for name, data in PUBLIC.items():
+        s3.put_object(Bucket=BUCKET, Key=f"{ALICE}/public/{name}", Body=data)
+    for key, data in PRIVATE.items():
+        s3.put_object(Bucket=BUCKET, Key=key, Body=data)
+    aws.table("handles")
+    aws.table("usage", "pk", "sk")
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    for handle, identity in (("alice", ALICE), ("bob", BOB)):
+        dynamodb.put_item(
+            TableName="handles",
+            Item={"pk": {"S": f"handle#{handle}"}, "identity_id": {"S": identity}},
+        )
+    module = load_handler()  # fresh caches and clients inside this mock
+    yield module
 
 
 def event(

@@ -10,32 +10,27 @@ from typing import Any
 import boto3
 import pytest
 import requests
-from moto import mock_aws
 
 REGION = "us-east-1"
 ALICE = "us-east-1:1b4e28ba-2fa1-41d2-883f-0016d3cca427"
 
 
 @pytest.fixture
-def uploads(monkeypatch: pytest.MonkeyPatch, load_handler: Any) -> Iterator[Any]:
-    env = {
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "t",
-        "AWS_SECRET_ACCESS_KEY": "t",
-        "WHIMSY_USER_FILES_BUCKET": "whimsy-fs",
-        "UPLOAD_FOLDER": "paint-composer",
-        "UPLOAD_MAX_BYTES": "1000",
-        "UPLOAD_CONTENT_TYPES": "image/png,image/jpeg,text/x-evil",
-    }
-    for key, value in env.items():
-        monkeypatch.setenv(key, value)
-    with mock_aws():
-        boto3.client("s3", region_name=REGION).create_bucket(Bucket="whimsy-fs")
-        module = load_handler()
-        monkeypatch.setattr(
-            module, "identity_of", lambda request: {"sub-alice": ALICE}[request.require_caller()]
-        )
-        yield module
+def uploads(aws: Any, load_handler: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    aws.env(
+        {
+            "WHIMSY_USER_FILES_BUCKET": "whimsy-fs",
+            "UPLOAD_FOLDER": "paint-composer",
+            "UPLOAD_MAX_BYTES": "1000",
+            "UPLOAD_CONTENT_TYPES": "image/png,image/jpeg,text/x-evil",
+        }
+    )
+    boto3.client("s3", region_name=REGION).create_bucket(Bucket="whimsy-fs")
+    module = load_handler()
+    monkeypatch.setattr(
+        module, "identity_of", lambda request: {"sub-alice": ALICE}[request.require_caller()]
+    )
+    yield module
 
 
 def call(module: Any, body: Any, sub: str | None = "sub-alice") -> tuple[int, Any]:

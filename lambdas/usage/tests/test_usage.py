@@ -8,7 +8,6 @@ from typing import Any
 
 import boto3
 import pytest
-from moto import mock_aws
 
 REGION = "us-east-1"
 ALICE = "us-east-1:1b4e28ba-2fa1-41d2-883f-0016d3cca427"
@@ -17,47 +16,30 @@ IDENTITIES = {"sub-alice": ALICE, "sub-bob": BOB}
 
 
 @pytest.fixture
-def usage(monkeypatch: pytest.MonkeyPatch, load_handler: Any) -> Iterator[Any]:
-    for key, value in {
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_ACCESS_KEY_ID": "t",
-        "AWS_SECRET_ACCESS_KEY": "t",
-        "WHIMSY_USAGE_TABLE": "usage",
-    }.items():
-        monkeypatch.setenv(key, value)
-    with mock_aws():
-        dynamodb = boto3.client("dynamodb", region_name=REGION)
-        dynamodb.create_table(
+def usage(aws: Any, load_handler: Any, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    aws.env({"WHIMSY_USAGE_TABLE": "usage"})
+    aws.table("usage", "pk", "sk")
+    dynamodb = boto3.client("dynamodb", region_name=REGION)
+    rows = [
+        (ALICE, "2026-11-20#anonymous", 3, 300),
+        (ALICE, "2026-11-20#sub-bob", 1, 50),
+        (ALICE, "2026-11-27#anonymous", 2, 20),
+        (ALICE, "2026-10-01#anonymous", 9, 9),
+        (BOB, "2026-11-20#anonymous", 7, 700),
+    ]
+    for host, sk, requests, size in rows:
+        dynamodb.put_item(
             TableName="usage",
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in ("pk", "sk")],
-            KeySchema=[
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
+            Item={
+                "pk": {"S": f"host#{host}"},
+                "sk": {"S": sk},
+                "requests": {"N": str(requests)},
+                "bytes": {"N": str(size)},
+            },
         )
-        rows = [
-            (ALICE, "2026-11-20#anonymous", 3, 300),
-            (ALICE, "2026-11-20#sub-bob", 1, 50),
-            (ALICE, "2026-11-27#anonymous", 2, 20),
-            (ALICE, "2026-10-01#anonymous", 9, 9),
-            (BOB, "2026-11-20#anonymous", 7, 700),
-        ]
-        for host, sk, requests, size in rows:
-            dynamodb.put_item(
-                TableName="usage",
-                Item={
-                    "pk": {"S": f"host#{host}"},
-                    "sk": {"S": sk},
-                    "requests": {"N": str(requests)},
-                    "bytes": {"N": str(size)},
-                },
-            )
-        module = load_handler()
-        monkeypatch.setattr(
-            module, "identity_of", lambda request: IDENTITIES[request.require_caller()]
-        )
-        yield module
+    module = load_handler()
+    monkeypatch.setattr(module, "identity_of", lambda request: IDENTITIES[request.require_caller()])
+    yield module
 
 
 def call(module: Any, sub: str | None, query: str = "") -> tuple[int, Any]:

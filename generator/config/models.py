@@ -353,6 +353,15 @@ DEFAULT_RESERVED_HANDLES = [
 ]  # fmt: skip
 
 
+class Throttling(Section):
+    rate_limit: Annotated[int, Field(ge=1, le=10000)] = Field(
+        default=50, description="Steady requests per second. Default: 50."
+    )
+    burst_limit: Annotated[int, Field(ge=1, le=5000)] = Field(
+        default=100, description="Burst. Default: 100."
+    )
+
+
 class UserSubdomains(Section):
     """<handle>.<apex> for every user, through the subdomain proxy function."""
 
@@ -375,6 +384,11 @@ class UserSubdomains(Section):
         description="Handles owned from the start (existing users), handle: identity id.",
     )
     caching: Caching = Field(default_factory=Caching)
+    throttling: Throttling = Field(
+        default_factory=Throttling,
+        description="Limits on the proxy's API, which anyone can call directly (bypassing "
+        "CloudFront's cache). Default: 50 per second, bursts of 100.",
+    )
 
 
 class Sites(Section):
@@ -407,15 +421,6 @@ class Route(Section):
     function: FunctionName
     auth: Literal["none", "user"] = Field(
         description="user: requires a valid Cognito token (JWT authorizer). none: public."
-    )
-
-
-class Throttling(Section):
-    rate_limit: Annotated[int, Field(ge=1, le=10000)] = Field(
-        default=50, description="Steady requests per second. Default: 50."
-    )
-    burst_limit: Annotated[int, Field(ge=1, le=5000)] = Field(
-        default=100, description="Burst. Default: 100."
     )
 
 

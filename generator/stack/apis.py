@@ -258,6 +258,17 @@ class ProxyApi(Construct):
             "sites",
         )
         invoke_permission(self, "sites", function, f"{self.api.execution_arn}/*/$default")
-        default_stage(self, "sites", self.api, f"/aws/apigateway/{config.project.name}-sites")
+        assert config.sites.user_subdomains is not None
+        throttling = config.sites.user_subdomains.throttling
+        default_stage(
+            self,
+            "sites",
+            self.api,
+            f"/aws/apigateway/{config.project.name}-sites",
+            Apigatewayv2StageDefaultRouteSettings(
+                throttling_burst_limit=throttling.burst_limit,
+                throttling_rate_limit=throttling.rate_limit,
+            ),
+        )
         # https://<id>.execute-api.<region>.amazonaws.com -> the origin's domain name
         self.origin_domain: str = Fn.replace(self.api.api_endpoint, "https://", "")

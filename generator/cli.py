@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from generator import __version__
 from generator.errors import UserError
@@ -58,7 +59,22 @@ def _parser() -> argparse.ArgumentParser:
 
     schema = commands.add_parser("schema", help="print the config's JSON Schema (for editors)")
     schema.add_argument("-o", "--out", type=Path, default=None, metavar="FILE")
+
+    # Review and local commands live with their code; each module adds its own arguments.
+    for name, module, summary in _DELEGATED:
+        _load(module).add_arguments(commands.add_parser(name, help=summary))
     return parser
+
+
+# (command, module with add_arguments(parser) and run(args) -> exit code, help)
+_DELEGATED = (
+    ("prove", "generator.review.prove", "prove the isolation promises with an SMT solver"),
+    ("gate", "generator.review.gate", "security gate: checkov + policy lint + whimsy's checks"),
+)
+
+
+def _load(module: str) -> Any:
+    return importlib.import_module(module)
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -95,7 +111,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     handlers = {"validate": _validate, "generate": _generate, "schema": _schema}
     try:
-        return handlers[args.command](args)
+        if args.command in handlers:
+            return handlers[args.command](args)
+        module = next(module for name, module, _ in _DELEGATED if name == args.command)
+        exit_code: int = _load(module).run(args)
+        return exit_code
     except UserError as exc:
         print(str(exc), file=sys.stderr)
         return EXIT_USER

@@ -46,6 +46,7 @@ USER_DATA = "whimsy-user-data"
 SYSTEM = "zineos-system-config"
 SERVICE_TABLES = [
     "whimsy-handles",
+    "whimsy-services",
     "whimsy-entitlements",
     "whimsy-usage",
     "whimsy-catalog",

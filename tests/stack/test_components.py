@@ -221,7 +221,7 @@ def test_tables_are_on_demand_recoverable_and_protected(sample_terraform: dict[s
     tables = resources(sample_terraform, "aws_dynamodb_table")
     assert set(tables) == {
         "whimsy_user_data", "zineos_system_config", "whimsy_handles", "whimsy_entitlements",
-        "whimsy_usage", "whimsy_catalog", "whimsy_collab",
+        "whimsy_usage", "whimsy_catalog", "whimsy_collab", "whimsy_services",
     }  # fmt: skip
     for table in tables.values():
         assert table["billing_mode"] == "PAY_PER_REQUEST"
@@ -248,7 +248,7 @@ def test_functions_deploy_the_generated_zips(
     import hashlib
 
     lambdas = resources(sample_terraform, "aws_lambda_function")
-    assert len(lambdas) == len(sample_config.functions) == 7
+    assert len(lambdas) == len(sample_config.functions) == 8
     for name, function in sample_config.functions.items():
         local = "fn_" + name.replace("-", "_")
         deployed = lambdas[local]
@@ -278,6 +278,7 @@ def test_functions_deploy_the_generated_zips(
 def test_secrets_are_containers_only(sample_terraform: dict[str, Any]) -> None:
     secrets = resources(sample_terraform, "aws_secretsmanager_secret")
     assert sorted(s["name"] for s in secrets.values()) == [
+        "whimsy/services-signing-key",
         "whimsy/stripe-secret-key",
         "whimsy/stripe-webhook-secret",
     ]
@@ -293,12 +294,16 @@ def test_function_trust_is_lambda_only(sample_terraform: dict[str, Any]) -> None
             assert statement["Action"] == "sts:AssumeRole"
 
 
-def test_profile_changes_trigger_the_catalog(sample_terraform: dict[str, Any]) -> None:
+def test_well_known_files_trigger_their_indexers(sample_terraform: dict[str, Any]) -> None:
     notification = one(sample_terraform, "aws_s3_bucket_notification", "user_files")
-    (target,) = notification["lambda_function"]
-    assert target["lambda_function_arn"] == "${aws_lambda_function.fn_catalog.arn}"
-    assert target["events"] == ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]
-    assert target["filter_suffix"] == "public/whimsy.space/profile.json"
-    assert notification["depends_on"] == ["aws_lambda_permission.fn_catalog_s3"]
+    catalog, services = notification["lambda_function"]
+    assert catalog["lambda_function_arn"] == "${aws_lambda_function.fn_catalog.arn}"
+    assert catalog["events"] == ["s3:ObjectCreated:*", "s3:ObjectRemoved:*"]
+    assert catalog["filter_suffix"] == "public/whimsy.space/profile.json"
+    assert services["lambda_function_arn"] == "${aws_lambda_function.fn_services.arn}"
+    assert services["filter_suffix"] == "public/whimsy.space/services.json"
+    assert notification["depends_on"] == [
+        "aws_lambda_permission.fn_catalog_s3", "aws_lambda_permission.fn_services_s3"
+    ]  # fmt: skip
     permission = one(sample_terraform, "aws_lambda_permission", "fn_catalog_s3")
     assert permission["principal"] == "s3.amazonaws.com"

@@ -17,6 +17,10 @@ INTENTIONALLY_PUBLIC = {
     "GET /catalog",
     "GET /catalog/{handle}",
     "GET /handles/{handle}",
+    # user-hosted services: each service says whether anonymous callers may use it, so the
+    # gateway verifies a token itself when one is sent (an invalid one is a 401)
+    "ANY /u/{handle}/{service}",
+    "ANY /u/{handle}/{service}/{proxy+}",
 }
 
 

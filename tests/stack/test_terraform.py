@@ -57,9 +57,9 @@ def created(shown: dict[str, Any]) -> list[str]:
     )
 
 
-# identity, storage, data, DNS, handle seeds (36); functions and the catalog's S3 trigger (33);
-# sites and APIs (90)
-SAMPLE_RESOURCES = 159
+# identity, storage, data, DNS, handle seeds (37); functions, their secrets and the catalog's
+# and services' S3 triggers (40); sites and APIs (100)
+SAMPLE_RESOURCES = 177
 
 
 def test_sample_plans_against_the_real_provider(
@@ -68,10 +68,19 @@ def test_sample_plans_against_the_real_provider(
     shown = plan(terraform, sample_tree, tmp_path / "sample")
     addresses = created(shown)
     assert len(addresses) == SAMPLE_RESOURCES, addresses
-    # 7 functions x (function, role, role policy, log group) + 2 secrets + the WebSocket API
+    # 8 functions x (function, role, role policy, log group) + 3 secrets + the WebSocket API
     for kind in ("aws_lambda_function", "aws_iam_role_policy", "aws_cloudwatch_log_group"):
-        assert len([a for a in addresses if a.startswith(kind + ".fn_")]) == 7, kind
+        assert len([a for a in addresses if a.startswith(kind + ".fn_")]) == 8, kind
     assert "aws_secretsmanager_secret.secret_whimsy_stripe_secret_key" in addresses
+    # the user-hosted services gateway (issue 11): its routes, table, secret and role
+    assert "aws_dynamodb_table.whimsy_services" in addresses
+    assert "aws_secretsmanager_secret.secret_whimsy_services_signing_key" in addresses
+    assert "aws_iam_role.fn_services" in addresses
+    routes = [a for a in addresses if a.startswith("aws_apigatewayv2_route.http_")]
+    assert {
+        "aws_apigatewayv2_route.http_any_u_handle_service",
+        "aws_apigatewayv2_route.http_any_u_handle_service_proxy",
+    } <= set(routes), routes
     assert "aws_apigatewayv2_api.realtime" in addresses
     assert 'aws_route53_record.certificate_validation["whimsy.space"]' in addresses
     assert shown["resource_changes"] and all(

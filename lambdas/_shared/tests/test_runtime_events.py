@@ -365,3 +365,14 @@ def test_malformed_websocket_events_are_bad_requests(
     event = load_event("websocket_connect.json")
     mutate(event)
     assert refused(parse_websocket_event, event).status == 400
+
+
+def test_the_raw_query_string_is_kept_verbatim_for_proxies(load_event: LoadEvent) -> None:
+    event = load_event("http_v2_aws_docs.json")
+    event["rawQueryString"] = "b=2&a=%2F&a=x+y"
+    request = parse_http_event(event)
+    assert request.raw_query == "b=2&a=%2F&a=x+y"
+    assert request.query_parameters["a"] == ("/", "x y")
+    assert "raw_query" not in repr(request)
+    del event["rawQueryString"]
+    assert parse_http_event(event).raw_query == ""

@@ -108,6 +108,8 @@ class HttpRequest:
     source_ip: str
     # Claims that API Gateway's JWT authorizer verified; None on routes without one.
     jwt_claims: Mapping[str, Any] | None = field(default=None, repr=False)
+    # The query string exactly as received (a proxy forwards it untouched); may hold secrets.
+    raw_query: str = field(default="", repr=False)
 
     def query(self, name: str, default: str | None = None) -> str | None:
         """The first value of a query parameter."""
@@ -186,6 +188,7 @@ def parse_http_event(event: object) -> HttpRequest:
         request_id=_text(context.get("requestId"), "requestContext.requestId", required=False),
         source_ip=_text(http.get("sourceIp"), "requestContext.http.sourceIp", required=False),
         jwt_claims=claims,
+        raw_query=raw_query,
     )
 
 

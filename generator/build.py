@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import __version__
-from generator.config import LoadedConfig, load_config
+from generator.config import LoadedConfig, WhimsyConfig, load_config
 from generator.errors import UserError
 from generator.model.policies import all_policies
 from generator.output.files import Tree, diff_trees, read_tree, render_json, sha256, write_tree
@@ -19,6 +19,7 @@ from generator.package.sources import shipped
 
 MANIFEST = "manifest.json"
 TERRAFORM = "terraform/main.tf.json"
+ACCESS = "ACCESS.md"
 GENERATOR_ROOT = Path(__file__).resolve().parent
 PINNED_DISTRIBUTIONS = ("cdktn", "cdktn-provider-aws")
 
@@ -62,6 +63,15 @@ def _manifest(tree: Tree, fingerprint: str) -> bytes:
     )
 
 
+def access_page(terraform: dict[str, Any], config: WhimsyConfig) -> bytes:
+    """ACCESS.md, read back from the generated Terraform (what apply deploys), not the config."""
+    from generator.review.access import render_access
+    from generator.review.deployed import deployment_from_terraform, facts_from_config
+
+    page = render_access(deployment_from_terraform(terraform), facts_from_config(config))
+    return page.encode("utf-8")
+
+
 def build_tree(loaded: LoadedConfig, fingerprint: str) -> Tree:
     """Everything generate writes, as bytes by relative path (pure but for synthesis)."""
     from generator.stack import synthesize
@@ -73,6 +83,7 @@ def build_tree(loaded: LoadedConfig, fingerprint: str) -> Tree:
     tree[TERRAFORM] = render_json(synthesize(config, hashes))
     for name, document in all_policies(config).items():
         tree[f"policies/{name}.json"] = render_json(document)
+    tree[ACCESS] = access_page(json.loads(tree[TERRAFORM]), config)
     tree[MANIFEST] = _manifest(tree, fingerprint)
     return tree
 

@@ -40,6 +40,30 @@ class Role:
 
 
 @dataclass(frozen=True)
+class Facts:
+    """What the config says the policies must protect."""
+
+    bucket: str
+    per_user_tables: tuple[str, ...]
+    system_tables: tuple[str, ...]
+    service_tables: tuple[str, ...]
+    admin_group: str | None
+
+
+def facts_from_config(config: Any) -> Facts:
+    tables: dict[str, list[str]] = {"per_user": [], "system_config": [], "service": []}
+    for table in config.kv.tables:
+        tables[table.access].append(table.name)
+    return Facts(
+        bucket=config.storage.bucket,
+        per_user_tables=tuple(sorted(tables["per_user"])),
+        system_tables=tuple(sorted(tables["system_config"])),
+        service_tables=tuple(sorted(tables["service"])),
+        admin_group=config.auth.admin_group,
+    )
+
+
+@dataclass(frozen=True)
 class Deployment:
     region: str
     roles: dict[str, Role]  # by Terraform local name

@@ -22,7 +22,15 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import UserError
-from generator.review.deployed import ACCOUNT, IDENTITY_POOL, Deployment, Role, read_deployment
+from generator.review.deployed import (
+    ACCOUNT,
+    IDENTITY_POOL,
+    Deployment,
+    Facts,
+    Role,
+    facts_from_config,
+    read_deployment,
+)
 from generator.review.smt import Key, Request, allowed, single, z3
 
 # Action universes. Wildcards in policies are matched against these, so every action a
@@ -55,17 +63,6 @@ TRUST_CALLERS = ("federated:cognito-identity.amazonaws.com", "federated:accounts
                  f"arn:aws:iam::{ACCOUNT}:role/any-role-in-the-account", "anonymous",
                  "service:lambda.amazonaws.com")  # fmt: skip
 COGNITO = "federated:cognito-identity.amazonaws.com"
-
-
-@dataclass(frozen=True)
-class Facts:
-    """What the config says the policies must protect."""
-
-    bucket: str
-    per_user_tables: tuple[str, ...]
-    system_tables: tuple[str, ...]
-    service_tables: tuple[str, ...]
-    admin_group: str | None
 
 
 @dataclass(frozen=True)
@@ -488,19 +485,6 @@ def _identity_pool_roles(deployment: Deployment) -> Iterator[tuple[str, Role]]:
                     " the prover reads only inline documents, so it cannot vouch for this role"
                 )
             yield purpose, role
-
-
-def facts_from_config(config: Any) -> Facts:
-    tables: Mapping[str, list[str]] = {"per_user": [], "system_config": [], "service": []}
-    for table in config.kv.tables:
-        tables[table.access].append(table.name)
-    return Facts(
-        bucket=config.storage.bucket,
-        per_user_tables=tuple(sorted(tables["per_user"])),
-        system_tables=tuple(sorted(tables["system_config"])),
-        service_tables=tuple(sorted(tables["service"])),
-        admin_group=config.auth.admin_group,
-    )
 
 
 def render(outcomes: Sequence[Outcome]) -> str:

@@ -73,8 +73,13 @@ def test_grants_are_listed_in_words(deployment: Deployment, facts: Facts) -> Non
         "- allows anyone read (`s3:GetObject`) on `whimsy-fs/<any user id>/public/*` (PublicFolders)"
         in page
     )
-    assert "only items whose partition key is <own id> and requests that name their partition keys" in page
-    assert "**denies** anyone `s3:*` on `whimsy-fs`, `whimsy-fs/*`, only requests without TLS" in page
+    assert (
+        "only items whose partition key is <own id> and requests that name their partition keys"
+        in page
+    )
+    assert (
+        "**denies** anyone `s3:*` on `whimsy-fs`, `whimsy-fs/*`, only requests without TLS" in page
+    )
 
 
 def test_a_widened_public_path_shows_in_the_matrix(deployment: Deployment, facts: Facts) -> None:
@@ -82,10 +87,17 @@ def test_a_widened_public_path_shows_in_the_matrix(deployment: Deployment, facts
     public = next(s for s in policies["whimsy-fs"]["Statement"] if s.get("Sid") == "PublicFolders")
     public["Resource"] = "arn:aws:s3:::whimsy-fs/*/public/*"
     page = render_access(dataclasses.replace(deployment, bucket_policies=policies), facts)
-    assert matrix(page, "Users' files (bucket `whimsy-fs`)")["anyone (no sign-in)"]["another's drafts/public/"] == "read"
+    assert (
+        matrix(page, "Users' files (bucket `whimsy-fs`)")["anyone (no sign-in)"][
+            "another's drafts/public/"
+        ]
+        == "read"
+    )
 
 
-def test_a_lost_partition_condition_shows_in_the_matrix(deployment: Deployment, facts: Facts) -> None:
+def test_a_lost_partition_condition_shows_in_the_matrix(
+    deployment: Deployment, facts: Facts
+) -> None:
     roles = copy.deepcopy(deployment.roles)
     statements: list[dict[str, Any]] = roles["authenticated"].policies[0]["Statement"]
     del next(s for s in statements if s.get("Sid") == "OwnItemsWhimsyUserData")["Condition"]

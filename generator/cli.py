@@ -68,6 +68,7 @@ def _parser() -> argparse.ArgumentParser:
 
 # (command, module with add_arguments(parser) and run(args) -> exit code, help)
 _DELEGATED = (
+    ("diff", "generator.review.diff", "what a change does to access and resources, for review"),
     ("prove", "generator.review.prove", "prove the isolation promises with an SMT solver"),
     ("gate", "generator.review.gate", "security gate: checkov + policy lint + whimsy's checks"),
 )

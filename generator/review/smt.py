@@ -112,7 +112,7 @@ def pieces(pattern: str) -> list[_Piece]:
                 raise EncodingError(f"unterminated policy variable in {pattern!r}")
             name = pattern[i + 2 : end]
             if name in ("*", "?", "$"):
-                text += "\\" + name  # an escaped literal, see _regex
+                text += "\\" + name  # an escaped literal, see pattern_regex
             else:
                 if text:
                     out.append(("text", text))
@@ -127,7 +127,7 @@ def pieces(pattern: str) -> list[_Piece]:
     return out
 
 
-def _regex(text: str, wildcards: bool) -> Any:
+def pattern_regex(text: str, wildcards: bool) -> Any:
     """A constant cvc5 regular expression for pattern text ('\\x' is a literal x)."""
     api = z3()
     parts: list[Any] = []
@@ -169,7 +169,7 @@ def matches(
     guards: list[Any] = []
     if all(kind == "text" for kind, _ in parts):
         text = parts[0][1] if parts else ""
-        return api.InRe(subject, _regex(text, wildcards))
+        return api.InRe(subject, pattern_regex(text, wildcards))
     if not wildcards or all(kind == "var" or not _has_wildcard(t) for kind, t in parts):
         terms = [
             _variable(request, t, guards) if kind == "var" else api.StringVal(_literal(t))
@@ -188,7 +188,7 @@ def matches(
             terms.append(_variable(request, t, guards))
         else:
             piece = request.fresh_string("piece")
-            constraints.append(api.InRe(piece, _regex(t, True)))
+            constraints.append(api.InRe(piece, pattern_regex(t, True)))
             terms.append(piece)
     return api.And(*guards, *constraints, subject == api.Concat(*terms))
 

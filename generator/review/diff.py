@@ -1,0 +1,416 @@
+"""`whimsy diff`: what a change of out/ does to access and to resources, for a pull request.
+
+Both sides are read from generated Terraform (main.tf.json), never from the config, so the diff
+shows what apply would change. Access is compared grant by grant: every policy statement is cut
+into atomic grants (holder, effect, principal, action, resource, conditions); a grant added,
+removed, or changed in its resource pattern or conditions is classified as widening or
+narrowing access. Resource patterns are compared as languages (is every ARN the new pattern
+matches also matched by the old one?) with the SMT solver; an undecidable or mixed change counts
+as widening, so the exit code errs on the side of a closer review.
+
+Exit codes: 0 access did not widen, 3 access widened (the change needs a security review),
+1 a problem with the command (no such ref or directory).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from generator.errors import UserError
+from generator.review.deployed import TERRAFORM_FILE, Deployment, deployment_from_terraform
+
+EXIT_WIDENED = 3
+Direction = Literal["widened", "narrowed"]
+
+# Attributes whose change makes the AWS provider replace the resource (ForceNew in its schema),
+# for the resource types whimsy generates. Curated: the provider's JSON schema does not say.
+FORCE_NEW: Mapping[str, frozenset[str]] = {
+    "aws_s3_bucket": frozenset({"bucket", "bucket_prefix"}),
+    "aws_dynamodb_table": frozenset({"name", "hash_key", "range_key"}),
+    "aws_dynamodb_table_item": frozenset({"table_name", "hash_key", "range_key"}),
+    "aws_lambda_function": frozenset({"function_name"}),
+    "aws_iam_role": frozenset({"name", "name_prefix", "path"}),
+    "aws_iam_role_policy": frozenset({"name", "role"}),
+    "aws_cognito_user_pool": frozenset({"name", "alias_attributes", "username_attributes"}),
+    "aws_cognito_user_pool_client": frozenset({"user_pool_id", "generate_secret"}),
+    "aws_cognito_user_group": frozenset({"name", "user_pool_id"}),
+    "aws_secretsmanager_secret": frozenset({"name"}),
+    "aws_cloudwatch_log_group": frozenset({"name"}),
+    "aws_acm_certificate": frozenset(
+        {"domain_name", "subject_alternative_names", "validation_method"}
+    ),
+    "aws_route53_record": frozenset({"name", "type", "zone_id"}),
+    "aws_apigatewayv2_api": frozenset({"protocol_type"}),
+    "aws_apigatewayv2_domain_name": frozenset({"domain_name"}),
+    "aws_apigatewayv2_stage": frozenset({"api_id", "name"}),
+    "aws_apigatewayv2_route": frozenset({"api_id"}),
+    "aws_apigatewayv2_integration": frozenset({"api_id", "integration_type"}),
+    "aws_lambda_permission": frozenset(
+        {"function_name", "principal", "source_arn", "statement_id", "action"}
+    ),
+    "aws_cloudfront_function": frozenset({"name"}),
+}
+
+
+@dataclass(frozen=True, order=True)
+class Grant:
+    """One action on one resource pattern, as a policy statement grants (or denies) it."""
+
+    holder: str  # "role whimsy-authenticated", "bucket policy whimsy-fs", "trust of role ..."
+    effect: str
+    principal: str  # canonical JSON of a resource policy's Principal, "" for identity policies
+    action: str
+    resource: str
+    conditions: str  # canonical JSON
+
+
+@dataclass(frozen=True)
+class AccessChange:
+    direction: Direction
+    holder: str
+    what: str  # in words
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    kind: Literal["added", "removed", "replaced", "changed"]
+    address: str
+    attributes: tuple[str, ...] = ()
+
+
+@dataclass
+class Report:
+    access: list[AccessChange] = field(default_factory=list)
+    resources: list[ResourceChange] = field(default_factory=list)
+
+    @property
+    def widened(self) -> bool:
+        return any(change.direction == "widened" for change in self.access)
+
+
+# --- grants -----------------------------------------------------------------------------------
+
+
+def grants(deployment: Deployment) -> set[Grant]:
+    found: set[Grant] = set()
+    for bucket, policy in deployment.bucket_policies.items():
+        found |= _grants(f"bucket policy {bucket}", policy)
+    for role in deployment.roles.values():
+        for policy in role.policies:
+            found |= _grants(f"role {role.name}", policy)
+        for arn in role.managed:
+            found.add(Grant(f"role {role.name}", "Allow", "", f"managed policy {arn}", "*", ""))
+        found |= _grants(f"trust of role {role.name}", role.trust)
+    return found
+
+
+def _grants(holder: str, policy: Mapping[str, Any]) -> set[Grant]:
+    out = set()
+    statements = policy.get("Statement", [])
+    for statement in statements if isinstance(statements, list) else [statements]:
+        principal = _canonical(statement["Principal"]) if "Principal" in statement else ""
+        actions = _as_list(statement.get("Action", statement.get("NotAction", [])))
+        if "NotAction" in statement:
+            actions = [f"everything but {a}" for a in actions]
+        resources = _as_list(statement.get("Resource", statement.get("NotResource", ["*"])))
+        if "NotResource" in statement:
+            resources = [f"everything but {r}" for r in resources]
+        conditions = _canonical(statement.get("Condition", {}))
+        for action in actions:
+            for resource in resources:
+                out.add(Grant(holder, statement["Effect"], principal, action.lower(), resource,
+                              conditions))  # fmt: skip
+    return out
+
+
+def _as_list(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else [str(value)]
+
+
+def _canonical(value: Any) -> str:
+    if not value:
+        return ""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+# --- classifying changes ----------------------------------------------------------------------
+
+
+def access_changes(before: set[Grant], after: set[Grant]) -> list[AccessChange]:
+    added = sorted(after - before)
+    removed = sorted(before - after)
+    changes: list[AccessChange] = []
+    unpaired: list[Grant] = []
+    for grant in added:
+        partner = _partner(grant, removed)
+        if partner is None:
+            unpaired.append(grant)
+            continue
+        removed.remove(partner)
+        if partner.resource != grant.resource:
+            wider = _pattern_widens(partner.resource, grant.resource)
+            what = f"{grant.action} on {partner.resource} -> {grant.resource}"
+        else:
+            wider = _conditions_widen(partner.conditions, grant.conditions)
+            what = (f"{grant.action} on {grant.resource}: conditions "
+                    f"{partner.conditions or 'none'} -> {grant.conditions or 'none'}")  # fmt: skip
+        widens = wider if grant.effect == "Allow" else not wider
+        changes.append(_change(widens, grant, f"{grant.effect} {what}{_who(grant)}"))
+    for grant, actions in _by_statement(unpaired).items():
+        widens = grant.effect == "Allow"
+        verb = "grants" if widens else "denies"
+        changes.append(_change(widens, grant, f"now {verb} {_describe(grant, actions)}"))
+    for grant, actions in _by_statement(removed).items():
+        widens = grant.effect == "Deny"
+        verb = "no longer grants" if not widens else "no longer denies"
+        changes.append(_change(widens, grant, f"{verb} {_describe(grant, actions)}"))
+    return _merge(changes)
+
+
+def _by_statement(found: Iterable[Grant]) -> dict[Grant, list[str]]:
+    """Grants that differ only in their action, together (one line per statement, roughly)."""
+    groups: dict[Grant, list[str]] = {}
+    for grant in sorted(found):
+        groups.setdefault(dataclasses.replace(grant, action=""), []).append(grant.action)
+    return groups
+
+
+def _partner(grant: Grant, removed: Sequence[Grant]) -> Grant | None:
+    """The old grant this one replaces: same holder, effect, principal and action, and either
+    the same resource (the conditions changed) or the same conditions (the resource changed)."""
+    for old in removed:
+        same = (old.holder, old.effect, old.principal, old.action) == (
+            grant.holder, grant.effect, grant.principal, grant.action)  # fmt: skip
+        if same and (old.resource == grant.resource or old.conditions == grant.conditions):
+            return old
+    return None
+
+
+def _pattern_widens(before: str, after: str) -> bool:
+    """Does `after` match some ARN that `before` does not? (Unknown counts as yes.)"""
+    try:
+        from generator.review.smt import pattern_regex as regex, z3
+
+        api = z3()
+        subject = api.String("arn")
+        solver = api.SolverFor("QF_S")
+        solver.set("tlimit-per", 5000)
+        solver.add(api.InRe(subject, regex(_escape_variables(after), True)))
+        solver.add(api.Not(api.InRe(subject, regex(_escape_variables(before), True))))
+        return bool(solver.check() != api.unsat)
+    except ImportError:  # no solver installed: be conservative
+        return True
+
+
+def _escape_variables(pattern: str) -> str:
+    """Text for smt.pattern_regex ('\\x' is a literal x): policy variables compare as literal
+    text, since both sides name the same variable; ${*} ${?} ${$} are the literal characters."""
+    out = ""
+    i = 0
+    while i < len(pattern):
+        end = pattern.find("}", i) if pattern.startswith("${", i) else -1
+        if end != -1:
+            name = pattern[i + 2 : end]
+            literal = name if name in ("*", "?", "$") else pattern[i : end + 1]
+            out += "".join("\\" + char for char in literal)
+            i = end + 1
+        else:
+            out += "\\\\" if pattern[i] == "\\" else pattern[i]
+            i += 1
+    return out
+
+
+def _conditions_widen(before: str, after: str) -> bool:
+    """Fewer (or different) conditions widen; strictly more of the same narrow."""
+    old, new = _condition_set(before), _condition_set(after)
+    return not old <= new
+
+
+def _condition_set(text: str) -> set[tuple[str, str, str]]:
+    block = json.loads(text) if text else {}
+    return {
+        (operator, key, _canonical(values))
+        for operator, keys in block.items()
+        for key, values in keys.items()
+    }
+
+
+def _change(widens: bool, grant: Grant, what: str) -> AccessChange:
+    return AccessChange("widened" if widens else "narrowed", grant.holder, what)
+
+
+def _describe(grant: Grant, actions: Sequence[str]) -> str:
+    conditions = f" when {grant.conditions}" if grant.conditions else ""
+    return f"{', '.join(actions)} on {grant.resource}{_who(grant)}{conditions}"
+
+
+def _who(grant: Grant) -> str:
+    return f" to {grant.principal}" if grant.principal else ""
+
+
+def _merge(changes: Iterable[AccessChange]) -> list[AccessChange]:
+    unique = dict.fromkeys(changes)
+    return sorted(unique, key=lambda c: (c.direction != "widened", c.holder, c.what))
+
+
+# --- resources --------------------------------------------------------------------------------
+
+
+def resource_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[ResourceChange]:
+    old, new = _resources(before), _resources(after)
+    changes = [ResourceChange("added", a) for a in sorted(new.keys() - old.keys())]
+    changes += [ResourceChange("removed", a) for a in sorted(old.keys() - new.keys())]
+    for address in sorted(old.keys() & new.keys()):
+        differing = tuple(
+            sorted(
+                key
+                for key in old[address].keys() | new[address].keys()
+                if old[address].get(key) != new[address].get(key)
+            )
+        )
+        if differing:
+            kind = address.split(".")[0]
+            replaced = set(differing) & FORCE_NEW.get(kind, frozenset())
+            changes.append(
+                ResourceChange("replaced" if replaced else "changed", address, differing)
+            )
+    return changes
+
+
+def _resources(document: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        f"{kind}.{name}": body
+        for kind, blocks in document.get("resource", {}).items()
+        for name, body in blocks.items()
+    }
+
+
+def compare(before: Mapping[str, Any], after: Mapping[str, Any]) -> Report:
+    return Report(
+        access=access_changes(_grants_of(before), _grants_of(after)),
+        resources=resource_changes(before, after),
+    )
+
+
+def _grants_of(document: Mapping[str, Any]) -> set[Grant]:
+    if not document:
+        return set()
+    return grants(deployment_from_terraform(dict(document)))
+
+
+# --- rendering --------------------------------------------------------------------------------
+
+_SYMBOLS = {"added": "+", "removed": "-", "replaced": "-/+", "changed": "~"}
+
+
+def render_text(report: Report) -> str:
+    lines = [_access_summary(report)]
+    lines += [f"  {c.direction.upper():<8} {c.holder}: {c.what}" for c in report.access]
+    lines.append(_resource_summary(report))
+    for change in report.resources:
+        detail = f" ({', '.join(change.attributes)})" if change.attributes else ""
+        lines.append(f"  {_SYMBOLS[change.kind]:<3} {change.address}{detail}")
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(report: Report) -> str:
+    title = "access WIDENED: needs a security review" if report.widened else "no access widened"
+    lines = [f"### whimsy diff: {title}", "", f"**{_access_summary(report)}**", ""]
+    if report.access:
+        lines += ["| | holder | change |", "| --- | --- | --- |"]
+        for c in report.access:
+            mark = "⚠️ widened" if c.direction == "widened" else "narrowed"
+            lines.append(f"| {mark} | {_cell(c.holder)} | {_cell(c.what)} |")
+        lines.append("")
+    lines += [f"**{_resource_summary(report)}**", ""]
+    if report.resources:
+        lines += ["| | resource | attributes |", "| --- | --- | --- |"]
+        for change in report.resources:
+            attributes = ", ".join(f"`{a}`" for a in change.attributes)
+            lines.append(f"| {change.kind} | `{change.address}` | {attributes} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return "`" + text.replace("|", "\\|").replace("`", "'") + "`"
+
+
+def _access_summary(report: Report) -> str:
+    widened = sum(c.direction == "widened" for c in report.access)
+    return f"Access: {widened} widened, {len(report.access) - widened} narrowed"
+
+
+def _resource_summary(report: Report) -> str:
+    counts = {kind: sum(c.kind == kind for c in report.resources) for kind in _SYMBOLS}
+    return "Resources: " + ", ".join(f"{n} {kind}" for kind, n in counts.items())
+
+
+# --- reading both sides -----------------------------------------------------------------------
+
+
+def read_out_dir(out_dir: Path) -> dict[str, Any]:
+    path = out_dir / TERRAFORM_FILE
+    if not out_dir.is_dir():
+        raise UserError(f"{out_dir}: no such directory")
+    if not path.is_file():
+        return {}  # nothing generated yet: everything is new
+    document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return document
+
+
+def read_git(ref: str, out_dir: Path) -> dict[str, Any]:
+    """main.tf.json of out_dir as committed at ref ({} if it did not exist there)."""
+    where = out_dir.resolve()
+    top = _git(["rev-parse", "--show-toplevel"], where if where.is_dir() else Path.cwd()).strip()
+    relative = (where / TERRAFORM_FILE).relative_to(Path(top).resolve()).as_posix()
+    _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], Path(top))
+    try:
+        text = _git(["show", f"{ref}:{relative}"], Path(top))
+    except UserError:
+        return {}
+    document: dict[str, Any] = json.loads(text)
+    return document
+
+
+def _git(args: list[str], cwd: Path) -> str:
+    try:
+        result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
+                                check=False, timeout=60)  # fmt: skip
+    except FileNotFoundError:
+        raise UserError("git is not installed; use --base-dir instead") from None
+    if result.returncode != 0:
+        raise UserError(f"git {' '.join(args)}: {result.stderr.strip() or 'failed'}")
+    return result.stdout
+
+
+# --- command line -----------------------------------------------------------------------------
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    base = parser.add_mutually_exclusive_group()
+    base.add_argument("--base", metavar="GIT_REF", default=None,
+                      help="compare with out/ as committed at GIT_REF (default: HEAD)")  # fmt: skip
+    base.add_argument("--base-dir", type=Path, metavar="DIR", default=None,
+                      help="compare with another generated out/ directory")  # fmt: skip
+    parser.add_argument("-o", "--out", type=Path, default=Path("out"), metavar="DIR",
+                        help="the changed side (default: out/)")  # fmt: skip
+    parser.add_argument("--format", choices=("text", "markdown"), default="text",
+                        help="markdown: for a pull-request comment")  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    after = read_out_dir(args.out)
+    before = (
+        read_out_dir(args.base_dir) if args.base_dir else read_git(args.base or "HEAD", args.out)
+    )
+    report = compare(before, after)
+    print(render_markdown(report) if args.format == "markdown" else render_text(report), end="")
+    return EXIT_WIDENED if report.widened else 0

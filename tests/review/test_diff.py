@@ -1,0 +1,214 @@
+"""`whimsy diff`: access and resource changes between two generated trees."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator.cli import main
+from generator.review import diff
+from tests.conftest import REPO
+
+PUBLIC = "whimsy-fs/us-east-1:????????-????-????-????-????????????/public/*"
+
+
+@pytest.fixture(scope="module")
+def sample() -> dict[str, Any]:
+    document: dict[str, Any] = json.loads((REPO / "out/terraform/main.tf.json").read_text())
+    return document
+
+
+def edited(
+    document: dict[str, Any], kind: str, name: str, edit: Callable[[dict[str, Any]], None]
+) -> dict[str, Any]:
+    copy: dict[str, Any] = json.loads(json.dumps(document))
+    edit(copy["resource"][kind][name])
+    return copy
+
+
+def edit_policy(attribute: str, old: str, new: str) -> Callable[[dict[str, Any]], None]:
+    def change(body: dict[str, Any]) -> None:
+        assert old in body[attribute], old
+        body[attribute] = body[attribute].replace(old, new)
+
+    return change
+
+
+def test_no_change_no_finding(sample: dict[str, Any]) -> None:
+    report = diff.compare(sample, sample)
+    assert report.access == [] and report.resources == [] and not report.widened
+
+
+def test_widened_public_path_is_widened(sample: dict[str, Any]) -> None:
+    after = edited(
+        sample,
+        "aws_s3_bucket_policy",
+        "user_files",
+        edit_policy("policy", PUBLIC, "whimsy-fs/*/public/*"),
+    )
+    report = diff.compare(sample, after)
+    assert report.widened
+    [change] = report.access
+    assert change.holder == "bucket policy whimsy-fs"
+    assert (
+        change.what
+        == f'Allow s3:getobject on arn:aws:s3:::{PUBLIC} -> arn:aws:s3:::whimsy-fs/*/public/* to "*"'
+    )
+    assert [(r.kind, r.address, r.attributes) for r in report.resources] == [
+        ("changed", "aws_s3_bucket_policy.user_files", ("policy",))
+    ]
+
+
+def test_narrowed_public_path_is_narrowed(sample: dict[str, Any]) -> None:
+    narrower = PUBLIC.replace("public/*", "public/site/*")
+    after = edited(
+        sample, "aws_s3_bucket_policy", "user_files", edit_policy("policy", PUBLIC, narrower)
+    )
+    report = diff.compare(sample, after)
+    assert not report.widened and [c.direction for c in report.access] == ["narrowed"]
+
+
+def test_dropped_partition_condition_widens_and_adding_it_back_narrows(
+    sample: dict[str, Any],
+) -> None:
+    guard = ',"Null":{"dynamodb:LeadingKeys":"false"}'
+    after = edited(sample, "aws_iam_role_policy", "authenticated", edit_policy("policy", guard, ""))
+    forward = diff.compare(sample, after)
+    assert forward.widened
+    assert {c.holder for c in forward.access} == {"role whimsy-authenticated"}
+    assert all("conditions" in c.what and c.direction == "widened" for c in forward.access)
+    backward = diff.compare(after, sample)
+    assert not backward.widened and {c.direction for c in backward.access} == {"narrowed"}
+
+
+def test_removed_tls_deny_widens(sample: dict[str, Any]) -> None:
+    def drop_deny(body: dict[str, Any]) -> None:
+        policy = json.loads(body["policy"])
+        policy["Statement"] = [s for s in policy["Statement"] if s["Effect"] != "Deny"]
+        body["policy"] = json.dumps(policy)
+
+    report = diff.compare(sample, edited(sample, "aws_s3_bucket_policy", "user_files", drop_deny))
+    assert report.widened
+    assert report.access[0].what.startswith("no longer denies s3:* on arn:aws:s3:::whimsy-fs")
+
+
+def test_new_grant_widens_removed_grant_narrows(sample: dict[str, Any]) -> None:
+    scan = '"dynamodb:Query","dynamodb:UpdateItem"'
+    after = edited(
+        sample,
+        "aws_iam_role_policy",
+        "authenticated",
+        edit_policy("policy", scan, scan + ',"dynamodb:Scan"'),
+    )
+    report = diff.compare(sample, after)
+    assert [(c.direction, c.holder) for c in report.access] == [
+        ("widened", "role whimsy-authenticated")
+    ]
+    assert report.access[0].what.startswith(
+        "now grants dynamodb:scan on arn:aws:dynamodb:us-east-1:123456789012:table/whimsy-user-data"
+    )
+    reverse = diff.compare(after, sample)
+    assert [c.direction for c in reverse.access] == ["narrowed"]
+
+
+def test_trust_without_amr_widens(sample: dict[str, Any]) -> None:
+    amr = ',"ForAnyValue:StringLike":{"cognito-identity.amazonaws.com:amr":"authenticated"}'
+    after = edited(
+        sample, "aws_iam_role", "authenticated", edit_policy("assume_role_policy", amr, "")
+    )
+    report = diff.compare(sample, after)
+    assert report.widened and report.access[0].holder == "trust of role whimsy-authenticated"
+
+
+def test_resource_changes_added_removed_replaced_changed(sample: dict[str, Any]) -> None:
+    after: dict[str, Any] = json.loads(json.dumps(sample))
+    tables = after["resource"]["aws_dynamodb_table"]
+    tables["whimsy_user_data"]["name"] = "whimsy-user-data-v2"  # ForceNew
+    tables["whimsy_new"] = dict(tables["whimsy_usage"], name="whimsy-new")
+    del after["resource"]["aws_dynamodb_table_item"]
+    after["resource"]["aws_lambda_function"]["fn_usage"]["memory_size"] = 1024
+    kinds = {(r.kind, r.address) for r in diff.compare(sample, after).resources}
+    assert ("replaced", "aws_dynamodb_table.whimsy_user_data") in kinds
+    assert ("added", "aws_dynamodb_table.whimsy_new") in kinds
+    assert ("changed", "aws_lambda_function.fn_usage") in kinds
+    assert any(
+        kind == "removed" and address.startswith("aws_dynamodb_table_item.")
+        for kind, address in kinds
+    )
+
+
+def test_a_pattern_with_policy_variables_compares_them_literally() -> None:
+    own = "arn:aws:s3:::whimsy-fs/${cognito-identity.amazonaws.com:sub}/*"
+    assert not diff._pattern_widens(own, own.replace("/*", "/public/*"))
+    assert diff._pattern_widens(own, "arn:aws:s3:::whimsy-fs/*")
+    assert diff._pattern_widens(
+        own, own.replace("${cognito-identity.amazonaws.com:sub}", "${aws:userid}")
+    )
+
+
+def write_out(root: Path, document: dict[str, Any]) -> Path:
+    (root / "terraform").mkdir(parents=True, exist_ok=True)
+    (root / "terraform/main.tf.json").write_text(json.dumps(document))
+    return root
+
+
+def test_cli_base_dir_markdown_and_exit_code(
+    tmp_path: Path, sample: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = write_out(tmp_path / "base", sample)
+    after = edited(
+        sample, "aws_s3_bucket_policy", "user_files", edit_policy("policy", PUBLIC, "whimsy-fs/*")
+    )
+    out = write_out(tmp_path / "out", after)
+    assert (
+        main(["diff", "--base-dir", str(base), "-o", str(out), "--format", "markdown"])
+        == diff.EXIT_WIDENED
+    )
+    printed = capsys.readouterr().out
+    assert printed.startswith("### whimsy diff: access WIDENED: needs a security review")
+    assert "| ⚠️ widened | `bucket policy whimsy-fs` |" in printed
+    assert main(["diff", "--base-dir", str(base), "-o", str(base)]) == 0
+    assert "Access: 0 widened, 0 narrowed" in capsys.readouterr().out
+
+
+def test_cli_base_git_ref(
+    tmp_path: Path, sample: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    repo = tmp_path / "ops"
+    out = write_out(repo / "out", sample)
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q", str(repo)], check=True)
+    subprocess.run([*git, "-C", str(repo), "add", "."], check=True)
+    subprocess.run([*git, "-C", str(repo), "commit", "-qm", "base"], check=True)
+    narrower = edited(
+        sample,
+        "aws_s3_bucket_policy",
+        "user_files",
+        edit_policy("policy", PUBLIC, PUBLIC.replace("public/*", "public/a/*")),
+    )
+    write_out(out, narrower)
+    assert main(["diff", "--base", "HEAD", "-o", str(out)]) == 0
+    assert "NARROWED bucket policy whimsy-fs" in capsys.readouterr().out
+    assert main(["diff", "--base", "no-such-ref", "-o", str(out)]) == 1
+    assert "no-such-ref" in capsys.readouterr().err
+    shutil.rmtree(out / "terraform")
+    write_out(out, sample)
+
+
+def test_cli_first_generation_is_all_added(
+    tmp_path: Path, sample: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out = write_out(tmp_path / "out", sample)
+    assert main(["diff", "--base-dir", str(empty), "-o", str(out)]) == diff.EXIT_WIDENED
+    assert (
+        f"Resources: {sum(len(v) for v in sample['resource'].values())} added"
+        in capsys.readouterr().out
+    )

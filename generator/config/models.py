@@ -546,6 +546,33 @@ class Realtime(Section):
 # --- the whole file ------------------------------------------------------------------------
 
 
+class GitHubDelivery(Section):
+    """GitHub Actions deploys the platform with short-lived credentials (OIDC, no keys)."""
+
+    repository: Annotated[
+        str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
+    ] = Field(description="owner/name of the operators' repository on GitHub.")
+    branch: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._/-]{1,100}$")] = Field(
+        default="main", description="Only workflows on this branch may deploy. Default: main."
+    )
+    environment: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._-]{1,100}$")] | None = (
+        Field(
+            default=None,
+            description="When set, only jobs in this GitHub environment may deploy (instead of "
+            "the branch rule), so GitHub's required reviewers gate every apply. Default: none.",
+        )
+    )
+
+
+class Delivery(Section):
+    github: GitHubDelivery | None = Field(
+        default=None,
+        description="Generate the GitHub OIDC provider, a deploy role for the main branch, a "
+        "read-only plan role for pull requests, and the boundary that caps platform roles. "
+        "Default: none (deploy by hand).",
+    )
+
+
 class WhimsyConfig(Section):
     """whimsy_config.yaml: the Whimsy.Space platform, declared."""
 
@@ -563,3 +590,4 @@ class WhimsyConfig(Section):
         default_factory=dict, description="One entry per folder in lambdas/."
     )
     realtime: Realtime = Field(default_factory=Realtime)
+    delivery: Delivery = Field(default_factory=Delivery)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from generator.config.models import WhimsyConfig
-from generator.model import edge, functions, identity, storage
+from generator.model import delivery, edge, functions, identity, storage
 from generator.model.refs import tf_ref
 
 
@@ -33,4 +33,11 @@ def all_policies(config: WhimsyConfig) -> dict[str, dict[str, Any]]:
         policies[f"function-{name}"] = functions.function_policy(config, name)
     if config.auth.identity_pool.allow_guests:
         policies["role-guest-trust"] = identity.trust_policy("unauthenticated")
+    if config.delivery.github:
+        settings = config.delivery.github
+        policies["delivery-boundary"] = delivery.boundary_policy(config)
+        policies["role-deploy"] = delivery.deploy_policy(config)
+        policies["role-deploy-trust"] = delivery.trust(config, delivery.deploy_subjects(settings))
+        policies["role-plan"] = delivery.plan_policy(config)
+        policies["role-plan-trust"] = delivery.trust(config, delivery.plan_subjects(settings))
     return dict(sorted(policies.items()))

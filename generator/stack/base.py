@@ -6,8 +6,9 @@ from typing import Any, TypeVar
 
 from cdktn import TerraformResource
 
-from generator.model import names
-from generator.model.refs import to_terraform_json
+from generator.config.models import WhimsyConfig
+from generator.model import delivery, names
+from generator.model.refs import to_terraform_json, to_terraform_string
 
 R = TypeVar("R", bound=TerraformResource)
 
@@ -20,3 +21,9 @@ def named(resource: R, local_name: str) -> R:
 
 def policy_json(document: dict[str, Any]) -> str:
     return to_terraform_json(document)
+
+
+def permissions_boundary(config: WhimsyConfig) -> str | None:
+    """The boundary platform roles carry when CI deploys (see generator/model/delivery.py)."""
+    reference = delivery.boundary_ref(config)
+    return None if reference is None else to_terraform_string(reference)

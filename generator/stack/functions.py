@@ -18,7 +18,7 @@ from constructs import Construct
 from generator.config.models import WhimsyConfig
 from generator.model import functions, names
 from generator.model.refs import to_terraform_string
-from generator.stack.base import named, policy_json
+from generator.stack.base import named, permissions_boundary, policy_json
 
 S3_EVENTS = {"created": "s3:ObjectCreated:*", "removed": "s3:ObjectRemoved:*"}
 # Where generate writes the zips, relative to the Terraform configuration in out/terraform/.
@@ -119,6 +119,7 @@ class Functions(Construct):
                 f"{name}_role",
                 name=f"{full_name}-fn",
                 assume_role_policy=policy_json(functions.LAMBDA_TRUST),
+                permissions_boundary=permissions_boundary(config),
             ),
             local,
         )

@@ -33,7 +33,7 @@ from constructs import Construct
 
 from generator.config.models import WhimsyConfig
 from generator.model import identity, names
-from generator.stack.base import named, policy_json
+from generator.stack.base import named, permissions_boundary, policy_json
 
 MFA_MODES = {"off": "OFF", "optional": "OPTIONAL", "required": "ON"}
 
@@ -132,6 +132,7 @@ class Identity(Construct):
                     "guest_role",
                     name=names.role_name(config, "guest"),
                     assume_role_policy=policy_json(identity.trust_policy("unauthenticated")),
+                    permissions_boundary=permissions_boundary(config),
                 ),
                 "guest",
             )
@@ -178,6 +179,7 @@ class Identity(Construct):
                 name=names.role_name(config, purpose),
                 assume_role_policy=policy_json(identity.trust_policy("authenticated")),
                 max_session_duration=3600,
+                permissions_boundary=permissions_boundary(config),
             ),
             purpose,
         )

@@ -11,6 +11,7 @@ from generator.config.models import WhimsyConfig
 from generator.model import edge
 from generator.stack.apis import HttpApi, ProxyApi
 from generator.stack.certificate import Certificate
+from generator.stack.delivery import Delivery
 from generator.stack.functions import Functions, Secrets
 from generator.stack.identity import Identity
 from generator.stack.kv import KeyValueTables
@@ -42,6 +43,8 @@ class PlatformStack(TerraformStack):
         if edge.has_sites(config):
             api_domain = config.apis.http.domain if config.apis.http else None
             Sites(self, config, edge_provider, certificate.validated_arn, api_domain, proxy_origin)
+        if config.delivery.github:
+            Delivery(self, config)
 
 
 def _strip_metadata(value: Any) -> Any:

@@ -24,7 +24,7 @@ from constructs import Construct
 from generator.config.models import WhimsyConfig
 from generator.model import edge
 from generator.stack.apis import access_log_group, custom_domain, invoke_permission
-from generator.stack.base import named, policy_json
+from generator.stack.base import named, permissions_boundary, policy_json
 
 BUILT_IN_ROUTES = ("$connect", "$disconnect", "$default")
 STAGE = "live"
@@ -150,6 +150,7 @@ class Realtime(Construct):
                 "logs_role",
                 name=f"{config.project.name}-apigateway-logs",
                 assume_role_policy=policy_json(edge.APIGATEWAY_LOGS_TRUST),
+                permissions_boundary=permissions_boundary(config),
             ),
             "apigateway_logs",
         )

@@ -76,6 +76,10 @@ def fake_refs(config: WhimsyConfig) -> dict[str, str]:
     known[f"{functions.WEBSOCKET_API_ADDRESS}.execution_arn"] = (
         f"arn:aws:execute-api:{REGION}:{ACCOUNT}:abc123"
     )
+    known["aws_iam_openid_connect_provider.github.arn"] = (
+        f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
+    )
+    known["aws_iam_policy.platform_boundary.arn"] = f"arn:aws:iam::{ACCOUNT}:policy/whimsy-platform-boundary"
     return known
 
 
@@ -516,6 +520,15 @@ def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+# Calls that AWS authorizes only on Resource "*" (creates that cannot name their resource yet,
+# account-wide listings); the delivery roles need them to deploy.
+RESOURCE_STAR_ONLY = frozenset((
+    "logs:describeloggroups", "sts:getcalleridentity", "cognito-idp:createuserpool",
+    "cognito-identity:createidentitypool", "cognito-identity:setidentitypoolroles",
+    "acm:requestcertificate", "cloudfront:createoriginaccesscontrol",
+))  # fmt: skip
+
+
 def broad_grants(docs: Docs) -> list[str]:
     """Allow statements that grant a whole service, everything, or to everyone beyond reads."""
     problems: list[str] = []
@@ -530,7 +543,8 @@ def broad_grants(docs: Docs) -> list[str]:
             if any(a == "*" or a.endswith(":*") for a in actions):
                 problems.append(f"{where}: Allow of a whole service")
             is_identity = "Principal" not in statement
-            if is_identity and "*" in as_list(statement.get("Resource")):
+            only_star = all(a in RESOURCE_STAR_ONLY for a in actions)
+            if is_identity and "*" in as_list(statement.get("Resource")) and not only_star:
                 problems.append(f"{where}: identity Allow on Resource '*'")
             if statement.get("Principal") in ("*", {"AWS": "*"}) and actions != ["s3:getobject"]:
                 problems.append(f"{where}: everyone may do more than read")

@@ -58,8 +58,9 @@ def created(shown: dict[str, Any]) -> list[str]:
 
 
 # identity, storage, data, DNS, handle seeds (37); functions, their secrets and the catalog's
-# and services' S3 triggers (40); sites and APIs (100)
-SAMPLE_RESOURCES = 177
+# and services' S3 triggers (40); sites and APIs (100); delivery: GitHub OIDC provider, the
+# platform boundary, deploy and plan roles with their policies (6)
+SAMPLE_RESOURCES = 183
 
 
 def test_sample_plans_against_the_real_provider(
@@ -76,6 +77,8 @@ def test_sample_plans_against_the_real_provider(
     assert "aws_dynamodb_table.whimsy_services" in addresses
     assert "aws_secretsmanager_secret.secret_whimsy_services_signing_key" in addresses
     assert "aws_iam_role.fn_services" in addresses
+    assert {"aws_iam_openid_connect_provider.github", "aws_iam_policy.platform_boundary",
+            "aws_iam_role.deploy", "aws_iam_role.plan"} <= set(addresses)  # fmt: skip
     routes = [a for a in addresses if a.startswith("aws_apigatewayv2_route.http_")]
     assert {
         "aws_apigatewayv2_route.http_any_u_handle_service",

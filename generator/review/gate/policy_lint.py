@@ -62,6 +62,10 @@ _ARNS: dict[tuple[str, str], Placeholder] = {
     ),
     ("aws_s3_bucket", "arn"): lambda n, r, a: f"arn:aws:s3:::{n}",
     ("aws_iam_role", "arn"): lambda n, r, a: f"arn:aws:iam::{a}:role/{n}",
+    ("aws_iam_policy", "arn"): lambda n, r, a: f"arn:aws:iam::{a}:policy/{n}",
+    ("aws_iam_openid_connect_provider", "arn"): lambda n, r, a: (
+        f"arn:aws:iam::{a}:oidc-provider/token.actions.githubusercontent.com"
+    ),
     ("aws_lambda_function", "arn"): lambda n, r, a: f"arn:aws:lambda:{r}:{a}:function:{n}",
     ("aws_sqs_queue", "arn"): lambda n, r, a: f"arn:aws:sqs:{r}:{a}:{n}",
     ("aws_sns_topic", "arn"): lambda n, r, a: f"arn:aws:sns:{r}:{a}:{n}",

@@ -20,7 +20,12 @@ can mutate the generated document and assert the finding.
 - WHIMSY_S3_VERSIONING            buckets that hold users' files keep versions
 - WHIMSY_API_THROTTLING           every API Gateway stage has rate and burst limits
 - WHIMSY_IAM_WILDCARD             identity policies: no wildcard actions, NotAction, or
-                                  Resource "*" (beyond actions that only support it)
+                                  Resource "*" (beyond actions that only support it); the
+                                  delivery roles and the boundary are held to WHIMSY_DELIVERY
+- WHIMSY_DELIVERY                 CI roles trust one repository (exact aud and sub, no
+                                  wildcards); the plan role only reads; the deploy role changes
+                                  IAM only under the platform boundary and never the delivery
+                                  itself; every other role carries the boundary
 - WHIMSY_IAM_ATTACHED_POLICY      function and user roles carry only their generated inline policy
 - WHIMSY_IAM_USER_SCOPE           users' roles: no Scan/PartiQL, LeadingKeys with its Null guard,
                                   listing only under the caller's own prefix, objects only in
@@ -458,8 +463,11 @@ def _too_broad(resource: str) -> bool:
 
 def iam_wildcard(config: Configuration) -> Iterator[Finding]:
     check = "WHIMSY_IAM_WILDCARD"
+    delivery = _delivery_addresses(config)
     for kind in _IDENTITY_POLICY_TYPES:
         for item in config.of_type(kind):
+            if item.address in delivery or referenced(item.values.get("role")) in delivery:
+                continue  # deploying the platform takes service-wide actions: WHIMSY_DELIVERY
             for statement in statements(policy(item.values.get("policy"))):
                 if not _allows(statement):
                     continue
@@ -560,6 +568,92 @@ def iam_user_scope(config: Configuration) -> Iterator[Finding]:
                         )
 
 
+# --- delivery (CI roles) ----------------------------------------------------------------------
+
+GITHUB_ISSUER = "token.actions.githubusercontent.com"
+_WRITE_VERB = re.compile(
+    r"^[a-z0-9-]+:(\*|create|put|delete|update|tag|untag|attach|detach|add|remove|set|pass|"
+    r"change|post|patch|request)",
+    re.IGNORECASE,
+)
+_BOUNDED_IAM_WRITES = ("iam:createrole", "iam:putrolepolicy", "iam:deleterolepolicy",
+                       "iam:attachrolepolicy", "iam:detachrolepolicy",
+                       "iam:putrolepermissionsboundary")  # fmt: skip
+
+
+def _github_roles(config: Configuration) -> list[Resource]:
+    roles = []
+    for role in config.of_type("aws_iam_role"):
+        for statement in statements(policy(role.values.get("assume_role_policy"))):
+            federated = _principal_values(statement, "Federated")
+            if any(str(referenced(f) or "").startswith("aws_iam_openid_connect_provider.")
+                   or GITHUB_ISSUER in str(f) for f in federated):  # fmt: skip
+                roles.append(role)
+                break
+    return roles
+
+
+def _boundaries(config: Configuration) -> set[str]:
+    return {
+        address
+        for role in config.of_type("aws_iam_role")
+        if (address := referenced(role.values.get("permissions_boundary")))
+    }
+
+
+def _delivery_addresses(config: Configuration) -> set[str]:
+    return {r.address for r in _github_roles(config)} | _boundaries(config)
+
+
+def delivery(config: Configuration) -> Iterator[Finding]:
+    check = "WHIMSY_DELIVERY"
+    github = _github_roles(config)
+    if not github:
+        return
+    boundaries = _boundaries(config)
+    for role in github:
+        for statement in statements(policy(role.values.get("assume_role_policy"))):
+            aud = _condition(statement, "StringEquals", f"{GITHUB_ISSUER}:aud")
+            sub = _condition(statement, "StringEquals", f"{GITHUB_ISSUER}:sub")
+            if aud != ["sts.amazonaws.com"]:
+                yield _finding(check, role, f"GitHub trust without aud sts.amazonaws.com ({aud})")
+            if not sub or any("*" in str(s) or "?" in str(s) for s in sub):
+                yield _finding(
+                    check, role,
+                    f"GitHub trust must name exact subjects (StringEquals, no wildcards): {sub}; "
+                    "otherwise any repository or branch may take the role",
+                )  # fmt: skip
+        documents = [
+            policy(item.values.get("policy"))
+            for item in config.of_type("aws_iam_role_policy")
+            if referenced(item.values.get("role")) == role.address
+        ]
+        allows = [s for d in documents for s in statements(d) if _allows(s)]
+        writes = sorted({a for s in allows for a in _actions(s) if _WRITE_VERB.match(a)})
+        if role.values.get("name", "").endswith("-plan") and writes:
+            yield _finding(check, role, f"the plan role may change things: {writes}")
+        for statement in allows:
+            bounded = [a for a in _actions(statement) if a.lower() in _BOUNDED_IAM_WRITES]
+            condition = _condition(statement, "StringEquals", "iam:PermissionsBoundary")
+            if bounded and not (condition and referenced(condition[0]) in boundaries):
+                yield _finding(
+                    check, role,
+                    f"{statement.get('Sid', 'a statement')} allows {bounded} without the "
+                    "iam:PermissionsBoundary condition: CI could create an unbounded role",
+                )  # fmt: skip
+        if writes and not any(
+            s.get("Effect") == "Deny" and "iam:*" in _actions(s)
+            for d in documents for s in statements(d)
+        ):  # fmt: skip
+            yield _finding(check, role, "no Deny of iam:* on the delivery roles and boundary")
+    delivery_roles = {r.address for r in github}
+    for role in config.of_type("aws_iam_role"):
+        if role.address in delivery_roles:
+            continue
+        if referenced(role.values.get("permissions_boundary")) not in boundaries or not boundaries:
+            yield _finding(check, role, "a platform role without the platform boundary")
+
+
 RULES: dict[str, Rule] = {
     "WHIMSY_COGNITO_PASSWORD_POLICY": cognito_password_policy,
     "WHIMSY_COGNITO_MFA": cognito_mfa,
@@ -572,6 +666,7 @@ RULES: dict[str, Rule] = {
     "WHIMSY_IAM_WILDCARD": iam_wildcard,
     "WHIMSY_IAM_ATTACHED_POLICY": iam_attached_policy,
     "WHIMSY_IAM_USER_SCOPE": iam_user_scope,
+    "WHIMSY_DELIVERY": delivery,
 }
 
 

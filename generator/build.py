@@ -40,9 +40,9 @@ def input_fingerprint(loaded: LoadedConfig) -> str:
     feed("config", loaded.raw)
     feed("whimsy", __version__.encode())
     for source in sorted(GENERATOR_ROOT.rglob("*.py")):
-        relative = source.relative_to(GENERATOR_ROOT).as_posix()
-        if not relative.startswith(NOT_OUTPUT):
-            feed(relative, source.read_bytes())
+        module = source.relative_to(GENERATOR_ROOT).as_posix()
+        if not module.startswith(NOT_OUTPUT):
+            feed(module, source.read_bytes())
     lambdas = loaded.path.parent / "lambdas"
     for path in sorted(lambdas.rglob("*")) if lambdas.is_dir() else []:
         relative = path.relative_to(lambdas)

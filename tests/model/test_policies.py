@@ -79,7 +79,9 @@ def fake_refs(config: WhimsyConfig) -> dict[str, str]:
     known["aws_iam_openid_connect_provider.github.arn"] = (
         f"arn:aws:iam::{ACCOUNT}:oidc-provider/token.actions.githubusercontent.com"
     )
-    known["aws_iam_policy.platform_boundary.arn"] = f"arn:aws:iam::{ACCOUNT}:policy/whimsy-platform-boundary"
+    known["aws_iam_policy.platform_boundary.arn"] = (
+        f"arn:aws:iam::{ACCOUNT}:policy/whimsy-platform-boundary"
+    )
     return known
 
 

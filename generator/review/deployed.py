@@ -71,6 +71,7 @@ class Deployment:
     identity_roles: dict[str, str]
     bucket_policies: dict[str, dict[str, Any]]  # bucket name -> policy
     tables: dict[str, str] = field(default_factory=dict)  # table name -> ARN
+    table_policies: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # resource
 
     def identity_role(self, purpose: str) -> Role | None:
         local = self.identity_roles.get(purpose)
@@ -92,7 +93,7 @@ def deployment_from_terraform(document: dict[str, Any]) -> Deployment:
     resources: dict[str, dict[str, Any]] = document.get("resource", {})
     region = _region(document)
     names = _physical_names(resources)
-    resolve = _Resolver(region, names)
+    resolve = _Resolver(region, names, _attached_pools(resources))
     roles = _roles(resources, resolve)
     bucket_policies = {
         resolve.text(body["bucket"]): resolve.document(body["policy"])
@@ -102,13 +103,26 @@ def deployment_from_terraform(document: dict[str, Any]) -> Deployment:
         body["name"]: f"arn:aws:dynamodb:{region}:{ACCOUNT}:table/{body['name']}"
         for body in resources.get("aws_dynamodb_table", {}).values()
     }
+    table_policies: dict[str, list[dict[str, Any]]] = {}
+    for body in resources.get("aws_dynamodb_resource_policy", {}).values():
+        table = resolve.text(body["resource_arn"]).rpartition("table/")[2].split("/")[0]
+        table_policies.setdefault(table, []).append(resolve.document(body["policy"]))
     return Deployment(
         region=region,
         roles=roles,
-        identity_roles=_identity_roles(resources),
+        identity_roles=_identity_roles(resources, roles),
         bucket_policies=dict(sorted(bucket_policies.items())),
         tables=dict(sorted(tables.items())),
+        table_policies=table_policies,
     )
+
+
+def _attached_pools(resources: dict[str, dict[str, Any]]) -> set[str]:
+    """The identity pools whose roles attachment whimsy generated (the platform's pool)."""
+    return {
+        str(body.get("identity_pool_id", "")).removeprefix("${").removesuffix(".id}")
+        for body in resources.get("aws_cognito_identity_pool_roles_attachment", {}).values()
+    }
 
 
 def _region(document: dict[str, Any]) -> str:
@@ -133,9 +147,10 @@ def _physical_names(resources: dict[str, dict[str, Any]]) -> dict[str, str]:
 class _Resolver:
     """Turns Terraform strings into the values a reviewer (or a solver) can reason about."""
 
-    def __init__(self, region: str, names: dict[str, str]) -> None:
+    def __init__(self, region: str, names: dict[str, str], pools: set[str]) -> None:
         self.region = region
         self.names = names
+        self.pools = pools
 
     def text(self, value: str) -> str:
         return _REFERENCE.sub(self._placeholder, value.replace("$${", _ESCAPED)).replace(
@@ -161,7 +176,8 @@ class _Resolver:
         kind = address.split(".")[0]
         name = self.names.get(address)
         if kind == "aws_cognito_identity_pool" and attribute == "id":
-            return IDENTITY_POOL
+            # only the pool that hands out the roles is "ours"; any other stays distinct
+            return IDENTITY_POOL if address in self.pools else f"<identity pool {address}>"
         if name is not None:
             arn = _arn(kind, name, self.region)
             if attribute == "arn" and arn:
@@ -190,6 +206,15 @@ def _roles(resources: dict[str, dict[str, Any]], resolve: _Resolver) -> dict[str
     managed: dict[str, list[str]] = {}
     for body in resources.get("aws_iam_role_policy_attachment", {}).values():
         managed.setdefault(_role_local(body["role"]), []).append(body["policy_arn"])
+    for body in resources.get("aws_iam_policy_attachment", {}).values():
+        for role in body.get("roles", []):
+            managed.setdefault(_role_local(role), []).append(str(body.get("policy_arn")))
+    for local, body in resources.get("aws_iam_role", {}).items():
+        for block in body.get("inline_policy", []) or []:
+            if block.get("policy"):
+                inline.setdefault(local, []).append(resolve.document(block["policy"]))
+        for arn in body.get("managed_policy_arns", []) or []:
+            managed.setdefault(local, []).append(str(arn))
     return {
         local: Role(
             address=f"aws_iam_role.{local}",
@@ -210,12 +235,24 @@ def _role_local(reference: str) -> str:
     return match.group(1)
 
 
-def _identity_roles(resources: dict[str, dict[str, Any]]) -> dict[str, str]:
+def _identity_roles(resources: dict[str, dict[str, Any]], known: dict[str, Role]) -> dict[str, str]:
+    """Every role an identity of the pool can get: the attachment's roles, role-mapping rules,
+    group roles, and any other role whose trust admits Cognito identities (reachable with the
+    classic flow, so proved as well)."""
     roles: dict[str, str] = {}
     for body in resources.get("aws_cognito_identity_pool_roles_attachment", {}).values():
         for purpose, reference in sorted(body.get("roles", {}).items()):
             roles[purpose] = _role_local(reference)
+        for mapping in body.get("role_mapping", []) or []:
+            for rule in mapping.get("mapping_rule", []) or []:
+                purpose = f"rule:{rule.get('claim')}={rule.get('value')}"
+                roles[purpose] = _role_local(rule["role_arn"])
     for body in resources.get("aws_cognito_user_group", {}).values():
         if body.get("role_arn"):
             roles[f"group:{body['name']}"] = _role_local(body["role_arn"])
+    for local, role in known.items():
+        if local not in roles.values() and "cognito-identity.amazonaws.com" in json.dumps(
+            role.trust
+        ):
+            roles[f"trusting the pool:{local}"] = local
     return roles

@@ -15,6 +15,8 @@ which tables are per-user, system configuration or service-only.
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,15 +40,24 @@ from generator.review.smt import Key, Request, allowed, single, z3
 S3_WRITE = ("s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:AbortMultipartUpload",
             "s3:PutObjectAcl", "s3:PutObjectVersionAcl", "s3:PutObjectTagging",
             "s3:DeleteObjectTagging", "s3:RestoreObject", "s3:PutObjectRetention",
-            "s3:PutObjectLegalHold", "s3:ReplicateObject", "s3:ReplicateDelete")  # fmt: skip
+            "s3:PutObjectLegalHold", "s3:ReplicateObject", "s3:ReplicateDelete",
+            "s3:PutObjectVersionTagging", "s3:DeleteObjectVersionTagging",
+            "s3:BypassGovernanceRetention",
+            # stands for actions AWS adds later: only a wildcard grant can match it
+            "s3:ZzFutureAction")  # fmt: skip
 S3_READ = ("s3:GetObject", "s3:GetObjectVersion", "s3:GetObjectAcl", "s3:GetObjectTagging",
-           "s3:GetObjectAttributes", "s3:ListMultipartUploadParts")  # fmt: skip
+           "s3:GetObjectAttributes", "s3:ListMultipartUploadParts",
+           "s3:GetObjectVersionAttributes", "s3:GetObjectVersionTagging",
+           "s3:GetObjectVersionAcl")  # fmt: skip
 S3_LIST = ("s3:ListBucket", "s3:ListBucketVersions", "s3:ListBucketMultipartUploads")
 S3_BUCKET_SETTINGS = ("s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketAcl",
                       "s3:DeleteBucket", "s3:PutBucketPublicAccessBlock", "s3:PutBucketCORS",
                       "s3:PutLifecycleConfiguration", "s3:PutBucketVersioning",
                       "s3:PutBucketOwnershipControls", "s3:PutEncryptionConfiguration",
-                      "s3:PutBucketNotification", "s3:PutBucketLogging")  # fmt: skip
+                      "s3:PutBucketNotification", "s3:PutBucketLogging",
+                      "s3:PutReplicationConfiguration", "s3:PutInventoryConfiguration",
+                      "s3:PutBucketObjectLockConfiguration", "s3:PutBucketWebsite",
+                      "s3:PutBucketRequestPayment", "s3:ZzFutureBucketAction")  # fmt: skip
 DDB_ITEM_READ = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query",
                  "dynamodb:ConditionCheckItem")  # fmt: skip
 DDB_ITEM_WRITE = ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
@@ -57,7 +68,10 @@ DDB_TABLE_WIDE = ("dynamodb:Scan", "dynamodb:PartiQLSelect", "dynamodb:PartiQLIn
                   "dynamodb:ExportTableToPointInTime", "dynamodb:DeleteTable",
                   "dynamodb:UpdateTable", "dynamodb:CreateBackup",
                   "dynamodb:RestoreTableToPointInTime", "dynamodb:UpdateTimeToLive",
-                  "dynamodb:PutResourcePolicy")  # fmt: skip
+                  "dynamodb:PutResourcePolicy", "dynamodb:DeleteResourcePolicy",
+                  "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                  "dynamodb:EnableKinesisStreamingDestination", "dynamodb:CreateTableReplica",
+                  "dynamodb:UpdateContinuousBackups", "dynamodb:ZzFutureAction")  # fmt: skip
 ASSUME = ("sts:AssumeRoleWithWebIdentity", "sts:AssumeRole", "sts:AssumeRoleWithSAML")
 TRUST_CALLERS = ("federated:cognito-identity.amazonaws.com", "federated:accounts.google.com",
                  f"arn:aws:iam::{ACCOUNT}:role/any-role-in-the-account", "anonymous",
@@ -126,11 +140,12 @@ def _table_request(action: str, principal: str, region: str, table: str) -> Requ
 
 
 def _table_resource(request: Request, table: str) -> Any:
-    """The table itself or any of its indexes."""
+    """The table itself, any of its indexes or its stream."""
     api = z3()
     return api.Or(
         request.resource == api.StringVal(f"table/{table}"),
         api.PrefixOf(api.StringVal(f"table/{table}/index/"), request.resource),
+        api.PrefixOf(api.StringVal(f"table/{table}/stream/"), request.resource),
     )
 
 
@@ -218,7 +233,7 @@ def _user_role_cases(
                 request = _table_request(action, role.arn, region, table)
                 _signed_in(request, caller)
                 keys = _leading_keys(request, carried=action not in DDB_TABLE_WIDE)
-                allow = allowed(request, role.policies, [])
+                allow = allowed(request, role.policies, deployment.table_policies.get(table, []))
                 formula = api.And(
                     api.InRe(caller, ids), _table_resource(request, table), allow,
                     violation(caller, keys),
@@ -261,7 +276,7 @@ def _user_role_cases(
 def _trust_cases(deployment: Deployment, role: Role, amr: str) -> list[_Case]:
     api = z3()
     cases = []
-    for caller in TRUST_CALLERS:
+    for caller in _callers(role.trust):
         for action in ASSUME:
             request = Request(action, ("arn", "aws", "iam", "", ACCOUNT),
                               api.StringVal(f"role/{role.name}"), caller)  # fmt: skip
@@ -287,7 +302,49 @@ def _trust_cases(deployment: Deployment, role: Role, amr: str) -> list[_Case]:
     return cases
 
 
-def _anonymous_cases(facts: Facts, deployment: Deployment) -> dict[str, Callable[[], list[_Case]]]:
+def _callers(policy: Mapping[str, Any]) -> list[str]:
+    """Fixed callers, plus every principal the policy names: a grant to anyone not tried here
+    could not match (principal_matches matches only named principals and '*')."""
+    return list(dict.fromkeys([*TRUST_CALLERS, *_named(policy)]))
+
+
+def _named(policy: Mapping[str, Any]) -> list[str]:
+    callers = []
+    statements = policy.get("Statement", [])
+    for statement in statements if isinstance(statements, list) else [statements]:
+        principal = statement.get("Principal")
+        if not isinstance(principal, Mapping):
+            continue
+        for kind, values in principal.items():
+            for name in values if isinstance(values, list) else [values]:
+                callers.append(_caller(kind, str(name)))
+    return callers
+
+
+def _caller(kind: str, name: str) -> str:
+    if kind == "AWS":
+        if name == "*":
+            return "anonymous"
+        account = name if name.isdigit() else name.split(":")[4]
+        if ":role/" in name or ":assumed-role/" in name:
+            role = name.split("/")[1]
+            return f"arn:aws:iam::{account}:role/{role}"
+        return f"arn:aws:iam::{account}:role/any-role-in-{account}"
+    return f"{kind.lower()}:{name}"
+
+
+def _outsiders(deployment: Deployment, bucket: str) -> list[str]:
+    """Who the bucket policy could admit from outside the account: anyone, services, others."""
+    policy = deployment.bucket_policies.get(bucket, {})
+    # web identities cannot call S3 before they take a role; same-account roles are proved
+    named = [c for c in _named(policy)
+             if not c.startswith((f"arn:aws:iam::{ACCOUNT}:", "federated:"))]  # fmt: skip
+    return list(dict.fromkeys(["anonymous", *named]))
+
+
+def _anonymous_cases(
+    facts: Facts, deployment: Deployment, outsider: str = "anonymous"
+) -> dict[str, Callable[[], list[_Case]]]:
     api = z3()
     region = deployment.region
     policy = deployment.bucket_policies.get(facts.bucket)
@@ -297,7 +354,7 @@ def _anonymous_cases(facts: Facts, deployment: Deployment) -> dict[str, Callable
         cases = []
         for action in S3_READ:
             key = api.String("key")
-            request = _object_request(action, "anonymous", facts.bucket, key)
+            request = _object_request(action, outsider, facts.bucket, key)
             formula = api.And(allowed(request, [], policies), violation(key))
             cases.append(_Case(request, formula, {"key": key}))
         return cases
@@ -324,10 +381,10 @@ def _anonymous_cases(facts: Facts, deployment: Deployment) -> dict[str, Callable
         cases = []
         for action in S3_WRITE:
             key = api.String("key")
-            request = _object_request(action, "anonymous", facts.bucket, key)
+            request = _object_request(action, outsider, facts.bucket, key)
             cases.append(_Case(request, allowed(request, [], policies), {"key": key}))
         for action in S3_LIST + S3_BUCKET_SETTINGS:
-            request = _bucket_request(action, "anonymous", facts.bucket)
+            request = _bucket_request(action, outsider, facts.bucket)
             cases.append(_Case(request, allowed(request, [], policies), {}))
         return cases
 
@@ -421,7 +478,18 @@ def _describe(case: _Case, example: Mapping[str, str]) -> str:
     return f"{request.principal} is allowed {request.action}: {shown}"
 
 
+def _refuse_unresolved(facts: Facts, deployment: Deployment) -> None:
+    """A Terraform reference whimsy could not resolve would make a grant silently vanish."""
+    roles = [deployment.roles[local] for local in deployment.identity_roles.values()]
+    documents = [deployment.bucket_policies.get(facts.bucket), deployment.table_policies,
+                 [(r.trust, r.policies) for r in roles]]  # fmt: skip
+    found = re.search(r"<(?:data\.)?aws_[a-z0-9_]+\.[^>]*>", json.dumps(documents))
+    if found:
+        raise UserError(f"a policy refers to {found.group(0)}, which the prover cannot resolve")
+
+
 def run_proofs(facts: Facts, deployment: Deployment) -> list[Outcome]:
+    _refuse_unresolved(facts, deployment)
     outcomes: list[Outcome] = []
 
     def prove(name: str, cases: Sequence[_Case]) -> None:
@@ -439,8 +507,10 @@ def run_proofs(facts: Facts, deployment: Deployment) -> list[Outcome]:
             prove(f"{label}: {promise}", build())
         prove(f"{label}: only signed-in identities of this pool can take the role",
               _trust_cases(deployment, role, "authenticated"))  # fmt: skip
-    for promise, build in _anonymous_cases(facts, deployment).items():
-        prove(f"anonymous: {promise}", build())
+    for outsider in _outsiders(deployment, facts.bucket):
+        who = "anonymous" if outsider == "anonymous" else f"outsider {outsider}"
+        for promise, build in _anonymous_cases(facts, deployment, outsider).items():
+            prove(f"{who}: {promise}", build())
     guest = deployment.identity_role("unauthenticated")
     if guest is not None:
         for promise, build in _guest_cases(facts, deployment, guest).items():
@@ -472,6 +542,11 @@ def _guest_cases(
             "per-user tables: only items in the caller's own partition"
         ],
         "service tables: no access": cases["service tables: no access"],
+        "lists only inside its own folder": cases["lists only inside the caller's own folder"],
+        "cannot change the bucket's settings or policy": cases[
+            "cannot change the bucket's settings or policy"
+        ],
+        "system tables: read-only": cases["system tables: read-only"],
     }
 
 

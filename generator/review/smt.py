@@ -33,7 +33,7 @@ from typing import Any
 MULTIVALUED_KEYS = frozenset(
     ("dynamodb:leadingkeys", "dynamodb:attributes", "cognito-identity.amazonaws.com:amr")
 )
-SET_SIZE = 2  # values a symbolic multivalued key can hold; 2 suffices to mix own and foreign
+SET_SIZE = 3  # values a symbolic multivalued key can hold (own + two kinds of foreign)
 _FRESH = itertools.count()  # one counter for the process: fresh names never collide in a query
 
 
@@ -216,9 +216,14 @@ def _strings(value: Any) -> list[str]:
 
 
 def action_matches(patterns: Sequence[str], action: str) -> bool:
-    import fnmatch
-
-    return any(fnmatch.fnmatchcase(action.lower(), p.lower()) for p in patterns)
+    """IAM action patterns: '*' and '?' only ('[' is a literal, unlike fnmatch), any case."""
+    for pattern in patterns:
+        regex = "".join(
+            ".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern.lower()
+        )
+        if re.fullmatch(regex, action.lower(), re.DOTALL):
+            return True
+    return False
 
 
 def _resource_matches(request: Request, pattern: str, positive: bool) -> Any:
@@ -227,6 +232,9 @@ def _resource_matches(request: Request, pattern: str, positive: bool) -> Any:
         return api.BoolVal(True)
     fields = _split_arn(pattern)
     if len(fields) != 6:
+        if pattern.endswith("*"):
+            # 'arn:aws:s3:*': a final '*' runs across the remaining ':' fields in IAM
+            raise EncodingError(f"ARN pattern {pattern!r} has fewer than six fields")
         return api.BoolVal(False)
     import fnmatch
 
@@ -286,6 +294,10 @@ def principal_matches(spec: Any, principal: str) -> bool:
                 account = principal.split(":")[4]
                 if name in (principal, account, f"arn:aws:iam::{account}:root"):
                     return True
+                role = principal.rpartition(":role/")[2]
+                session = f"arn:aws:sts::{account}:assumed-role/{role}/"
+                if ":role/" in principal and name.startswith(session):
+                    return True  # a session of the role (S3 accepts these as principals)
             if kind == "Federated" and principal == f"federated:{name}":
                 return True
             if kind == "Service" and principal == f"service:{name}":

@@ -6,22 +6,9 @@ import copy
 import dataclasses
 from typing import Any
 
-import pytest
-
-from generator.config import load_config
 from generator.review.access import render_access
-from generator.review.deployed import Deployment, Facts, facts_from_config, read_deployment
-from tests.conftest import REPO, SAMPLE
-
-
-@pytest.fixture(scope="module")
-def deployment() -> Deployment:
-    return read_deployment(REPO / "out")
-
-
-@pytest.fixture(scope="module")
-def facts() -> Facts:
-    return facts_from_config(load_config(SAMPLE, check_lambdas=False).config)
+from generator.review.deployed import Deployment, Facts
+from tests.conftest import REPO
 
 
 def matrix(page: str, section: str) -> dict[str, dict[str, str]]:

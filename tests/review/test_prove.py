@@ -12,25 +12,14 @@ from typing import Any
 
 import pytest
 
-from generator.config import load_config
 from generator.review import iam, prove
-from generator.review.deployed import Deployment, read_deployment
+from generator.review.deployed import Deployment
 from tests.conftest import REPO, SAMPLE
 
 SUB = "${cognito-identity.amazonaws.com:sub}"
 ID = re.compile(r"us-east-1:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 USER_ROLE = "signed-in users (role whimsy-authenticated)"
 ADMIN_ROLE = "group admins (role whimsy-admin)"
-
-
-@pytest.fixture(scope="module")
-def facts() -> prove.Facts:
-    return prove.facts_from_config(load_config(SAMPLE, check_lambdas=False).config)
-
-
-@pytest.fixture(scope="module")
-def deployment() -> Deployment:
-    return read_deployment(REPO / "out")
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,6 @@ from typing import Any
 
 import pytest
 
-from generator.config import load_config
 from generator.errors import UserError
 from generator.review import iam, prove
 from generator.review.deployed import (
@@ -27,10 +26,9 @@ from generator.review.deployed import (
     Deployment,
     Role,
     deployment_from_terraform,
-    read_deployment,
 )
 from generator.review.smt import EncodingError
-from tests.conftest import REPO, SAMPLE
+from tests.conftest import REPO
 
 SUB = "${cognito-identity.amazonaws.com:sub}"
 USER_ROLE = "signed-in users (role whimsy-authenticated)"
@@ -41,16 +39,6 @@ BUCKET = "arn:aws:s3:::whimsy-fs"
 USER_DATA = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/whimsy-user-data"
 SERVICE_TABLE = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/whimsy-entitlements"
 SYSTEM_TABLE = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/zineos-system-config"
-
-
-@pytest.fixture(scope="module")
-def facts() -> prove.Facts:
-    return prove.facts_from_config(load_config(SAMPLE, check_lambdas=False).config)
-
-
-@pytest.fixture(scope="module")
-def deployment() -> Deployment:
-    return read_deployment(REPO / "out")
 
 
 @pytest.fixture(scope="module")

@@ -26,6 +26,7 @@ import contextlib
 import dataclasses
 import hashlib
 import http.client
+import ipaddress
 import json
 import os
 import re
@@ -105,6 +106,8 @@ REQUEST_DROP = frozenset(
         "x-original-url",
         "x-rewrite-url",
         "x-http-method-override",
+        "x-http-method",
+        "x-method-override",
     }
 )
 REQUEST_DROP_PREFIXES = ("x-forwarded-", "x-amz-", "x-amzn-", "whimsy-", "proxy-", "cloudfront-")
@@ -119,6 +122,15 @@ RESPONSE_DROP = frozenset(
         "alt-svc",
         "public-key-pins",
         "location",
+        # origin-wide effects on the shared API domain: reporting every request to the tenant
+        # (NEL), clearing every site's cookies, redirects that bypass relocate(), workers
+        "nel",
+        "report-to",
+        "reporting-endpoints",
+        "clear-site-data",
+        "refresh",
+        "service-worker-allowed",
+        "origin-trial",
     }
 )
 RESPONSE_DROP_PREFIXES = ("access-control-", "x-amz-", "x-amzn-", "proxy-")
@@ -423,7 +435,32 @@ class Call:
 def _quote(value: str, safe: str) -> str:
     if re.search(r"%(?![0-9A-Fa-f]{2})", value):
         raise HttpError(400, "bad_path", "The path has a malformed percent escape.")
-    return quote(value, safe=safe)
+    try:
+        return quote(value, safe=safe)
+    except UnicodeEncodeError:  # a lone surrogate: not a path anyone can mean
+        raise HttpError(400, "bad_path", "The path is not valid UTF-8.") from None
+
+
+def address_block(source_ip: str | None) -> str:
+    """Anonymous callers are counted per address, IPv6 ones per /64: a client gets a whole
+    /64 and could rotate addresses inside it for fresh budgets."""
+    try:
+        address = ipaddress.ip_address(source_ip or "")
+    except ValueError:
+        return "unknown"
+    if address.version == 6:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+def escapes_base(segment: str) -> bool:
+    """Could an upstream read this segment as a step out of the service's base path?
+
+    Many servers decode %2F before resolving '..' (so '..%2fadmin' is '../admin'), and
+    Tomcat/Jetty/Spring read '..;x' as '..': refuse encoded separators and dot segments with
+    path parameters, not only the literal '.' and '..'."""
+    decoded = unquote(segment)
+    return "/" in decoded or "\\" in decoded or decoded.split(";")[0] in (".", "..")
 
 
 def parse_call(request: HttpRequest) -> Call:
@@ -434,9 +471,8 @@ def parse_call(request: HttpRequest) -> Call:
     if not HANDLE.fullmatch(handle) or not SERVICE.fullmatch(service):
         raise HttpError(404, "unknown_service", "No such service.")
     rest = _quote(match["rest"] or "", SAFE_PATH)
-    for segment in rest.split("/"):
-        if unquote(segment) in (".", "..") or "\\" in unquote(segment):
-            raise HttpError(400, "bad_path", "Paths must not contain '.' or '..' segments.")
+    if any(escapes_base(segment) for segment in rest.split("/")):
+        raise HttpError(400, "bad_path", "Paths must not contain '.' or '..' segments.")
     if any(ord(c) < 32 or ord(c) == 127 for c in unquote(rest)):
         raise HttpError(400, "bad_path", "Paths must not contain control characters.")
     query = _quote(request.raw_query, SAFE_QUERY)
@@ -533,11 +569,13 @@ def forwarded_headers(request: HttpRequest) -> list[tuple[str, str]]:
     headers: list[tuple[str, str]] = []
     size = 0
     for name, value in sorted(request.headers.items()):
+        # CGI/WSGI/PHP upstreams read 'x_forwarded_for' as X-Forwarded-For: drop both spellings
+        dashed = name.replace("_", "-")
         if (
-            name in HOP_BY_HOP
-            or name in named
-            or name in REQUEST_DROP
-            or name.startswith(REQUEST_DROP_PREFIXES)
+            dashed in HOP_BY_HOP
+            or dashed in named
+            or dashed in REQUEST_DROP
+            or dashed.startswith(REQUEST_DROP_PREFIXES)
         ):
             continue
         if not re.fullmatch(r"[!#$%&'*+.^_`|~0-9a-z-]+", name) or any(
@@ -608,7 +646,8 @@ def exchange(
         response = connection.getresponse()
         limit = max_response_bytes()
         declared = response.getheader("content-length")
-        if declared and declared.strip().isdigit() and int(declared) > limit:
+        bodiless = method == "HEAD" or response.status in (204, 304)  # the length is no body
+        if not bodiless and declared and declared.strip().isdigit() and int(declared) > limit:
             raise TooLarge
         chunks: list[bytes] = []
         total = 0
@@ -644,7 +683,10 @@ def relocate(location: str, upstream: egress.Upstream, target: str, call: Call) 
     if not location.isascii() or any(c <= " " or c == "\x7f" for c in location):
         return None
     origin = f"https://{upstream.host_header}"
-    absolute = urlsplit(urljoin(origin + target, location))
+    try:
+        absolute = urlsplit(urljoin(origin + target, location))
+    except ValueError:  # e.g. 'https://[x': not a redirect anyone can follow
+        return None
     if absolute.scheme != "https" or absolute.netloc != upstream.host_header:
         return None
     path = absolute.path
@@ -652,7 +694,7 @@ def relocate(location: str, upstream: egress.Upstream, target: str, call: Call) 
     if base and path != base and not path.startswith(base + "/"):
         return None
     rest = path[len(base) :]
-    if any(unquote(s) in (".", "..") for s in rest.split("/")):
+    if any(escapes_base(segment) for segment in rest.split("/")):
         return None
     query = f"?{absolute.query}" if absolute.query else ""
     return f"/u/{call.handle}/{call.service}{rest}{query}"
@@ -719,7 +761,7 @@ def gateway(request: HttpRequest) -> dict[str, Any]:
         ) from None
 
     who = caller or signing.ANONYMOUS
-    rate_key = caller or f"anonymous@{request.source_ip or 'unknown'}"
+    rate_key = caller or f"anonymous@{address_block(request.source_ip)}"
     rate = service["rate_limit"]
     rate_left, refusal = limits.take_rate(
         owner, call.service, rate_key, int(rate["requests"]), int(rate["per_seconds"])

@@ -267,6 +267,8 @@ def check_url(url: object, *, allow_test_loopback: bool = False) -> Upstream:
 
     literal: IPAddress | None = None
     if netloc.startswith("["):
+        if not re.fullmatch(r"\[[0-9a-f:.]+\](:[0-9]+)?", netloc):
+            raise Refused("upstream URL has text around its IPv6 address")
         try:
             literal = ipaddress.IPv6Address(host)
         except ValueError:

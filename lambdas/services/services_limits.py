@@ -91,7 +91,9 @@ class Limits:
                     TableName=self.table,
                     Key=key,
                     UpdateExpression="SET win = :win, calls = :one",
-                    ConditionExpression="attribute_not_exists(win) OR win < :win",
+                    # any other window, later ones too: an owner who raises per_seconds, or
+                    # two containers' clocks a little apart, must not lock a caller out
+                    ConditionExpression="attribute_not_exists(win) OR win <> :win",
                     ExpressionAttributeValues={":one": {"N": "1"}, ":win": {"N": str(window)}},
                 )
                 return limit - 1, None

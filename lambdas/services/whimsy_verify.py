@@ -25,6 +25,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Mapping
 
@@ -63,7 +64,12 @@ def verify(
     service = _header(headers, "Whimsy-Service")
     host = _header(headers, "Host")
     version, _, signature = _header(headers, "Whimsy-Signature").partition("=")
-    if version != "v1" or not timestamp.isdigit():
+    # strict shapes first: anything else must end as InvalidSignature, never as a crash
+    if (
+        version != "v1"
+        or not re.fullmatch(r"[0-9]{1,12}", timestamp)
+        or not re.fullmatch(r"[0-9a-f]{64}", signature)
+    ):
         raise InvalidSignature("unsupported or malformed signature")
     current = time.time() if now is None else now
     if abs(current - int(timestamp)) > max_age_seconds:

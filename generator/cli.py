@@ -71,6 +71,7 @@ _DELEGATED = (
     ("diff", "generator.review.diff", "what a change does to access and resources, for review"),
     ("prove", "generator.review.prove", "prove the isolation promises with an SMT solver"),
     ("gate", "generator.review.gate", "security gate: checkov + policy lint + whimsy's checks"),
+    ("local", "generator.local.commands", "run the platform on a local AWS emulator"),
 )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from generator.config import WhimsyConfig, load_config
+from generator.terraform_mirror import find_plugin_dir
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "whimsy_config.yaml"
@@ -69,27 +70,6 @@ def minimal_tree() -> dict[str, bytes]:
 @pytest.fixture(scope="session")
 def minimal_terraform(minimal_tree: dict[str, bytes]) -> dict[str, Any]:
     return terraform_document(minimal_tree)
-
-
-def find_plugin_dir() -> Path | None:
-    """The root of an offline provider mirror holding hashicorp/aws, if this machine has one."""
-    configured = os.environ.get("TF_PLUGIN_DIR")
-    if configured:
-        return Path(configured)
-    roots = [
-        Path("/opt"),
-        Path("/usr/local/share"),
-        Path("/usr/share"),
-        Path.home() / ".terraform.d",
-    ]
-    for root in roots:
-        if not root.is_dir():
-            continue
-        for hit in root.glob("*/registry.terraform.io/hashicorp/aws/*/*/terraform-provider-aws*"):
-            return hit.parents[5]
-        for hit in root.glob("registry.terraform.io/hashicorp/aws/*/*/terraform-provider-aws*"):
-            return hit.parents[5]
-    return None
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import UserError
+from generator.terraform_mirror import find_plugin_dir
 
 TIMEOUT_SECONDS = 600
 _OFFLINE = {
@@ -27,12 +28,6 @@ _OFFLINE = {
     "skip_requesting_account_id": True,
     "skip_metadata_api_check": True,
 }
-_MIRROR_ROOTS = (
-    Path("/opt"),
-    Path("/usr/local/share"),
-    Path("/usr/share"),
-    Path.home() / ".terraform.d",
-)
 
 
 def offline_override(aliases: list[str]) -> dict[str, Any]:
@@ -41,19 +36,6 @@ def offline_override(aliases: list[str]) -> dict[str, Any]:
         "terraform": {"backend": {"local": {"path": "terraform.tfstate"}}},
         "provider": {"aws": providers},
     }
-
-
-def find_plugin_dir() -> Path | None:
-    """The root of an offline provider mirror holding hashicorp/aws, if this machine has one."""
-    configured = os.environ.get("TF_PLUGIN_DIR")
-    if configured:
-        return Path(configured)
-    pattern = "registry.terraform.io/hashicorp/aws/*/*/terraform-provider-aws*"
-    for root in _MIRROR_ROOTS:
-        if root.is_dir():
-            for hit in [*root.glob(f"*/{pattern}"), *root.glob(pattern)]:
-                return hit.parents[5]
-    return None
 
 
 def _aliases(terraform_dir: Path) -> list[str]:

@@ -12,8 +12,8 @@ Three jobs in one function:
   is a 401, never an anonymous call), applies the service's methods, rate limit and monthly
   quota, re-checks the upstream after resolving it, and forwards over HTTPS pinned to the
   checked address with signed identity headers (services_signing). Callers' Authorization,
-  cookies, hop-by-hop and forwarding headers never reach the upstream; upstreams' cookies,
-  CORS and hop-by-hop headers never reach the caller.
+  cookies, hop-by-hop and forwarding headers never reach the upstream; only allow-listed
+  response headers (RESPONSE_ALLOW, and X-* extensions) reach the caller.
 
 Hostile callers get 4xx; an upstream that misbehaves (unreachable, refused address, too
 slow, too large, bad redirect) gets its callers a 502 or 504.
@@ -111,29 +111,47 @@ REQUEST_DROP = frozenset(
     }
 )
 REQUEST_DROP_PREFIXES = ("x-forwarded-", "x-amz-", "x-amzn-", "whimsy-", "proxy-", "cloudfront-")
-# Never passed back: cookies would land on the shared API domain; CORS belongs to the API's
-# own configuration; HSTS, Alt-Svc and AWS-looking headers are the platform's to set.
-RESPONSE_DROP = frozenset(
+# Passed back: an ALLOW-list, because every origin-wide header a browser learns next (NEL,
+# Report-To, Clear-Site-Data, Refresh, Service-Worker-Allowed, Origin-Trial, ...) would let one
+# tenant act on the whole shared API domain. Registered names must be listed here; X-*
+# extension headers (X-Request-Id, X-Total-Count: RFC 6648 keeps new standards out of that
+# prefix) pass unless RESPONSE_DROP_PREFIXES names them. Location is only ever relocate()'s
+# rewrite; Cache-Control, CSP and X-Content-Type-Options are the gateway's own. Not listed on
+# purpose: Set-Cookie (the shared API domain), CORS (the API's own), HSTS/Alt-Svc (the
+# platform's), WWW-Authenticate (a password prompt on api.whimsy.space, and the gateway never
+# forwards Authorization anyway), Content-Location (would name the upstream's URL).
+RESPONSE_ALLOW = frozenset(
     {
-        "content-length",
-        "set-cookie",
-        "set-cookie2",
-        "strict-transport-security",
-        "alt-svc",
-        "public-key-pins",
-        "location",
-        # origin-wide effects on the shared API domain: reporting every request to the tenant
-        # (NEL), clearing every site's cookies, redirects that bypass relocate(), workers
-        "nel",
-        "report-to",
-        "reporting-endpoints",
-        "clear-site-data",
-        "refresh",
-        "service-worker-allowed",
-        "origin-trial",
+        "content-type",
+        "content-encoding",
+        "content-language",
+        "content-disposition",
+        "content-range",
+        "accept-ranges",
+        "etag",
+        "last-modified",
+        "expires",
+        "age",
+        "vary",
+        "retry-after",
+        "link",
+        "allow",
+        "accept-patch",
+        "accept-post",
+        "preference-applied",
+        "deprecation",
+        "sunset",
+        "content-digest",
+        "repr-digest",
+        "request-id",
+        "ratelimit",
+        "ratelimit-policy",
+        "ratelimit-limit",
+        "ratelimit-remaining",
+        "ratelimit-reset",
     }
 )
-RESPONSE_DROP_PREFIXES = ("access-control-", "x-amz-", "x-amzn-", "proxy-")
+RESPONSE_DROP_PREFIXES = ("x-amz-", "x-amzn-", "x-forwarded-")
 SAFE_PATH = "/%:@!$&'()*+,;=-._~"
 SAFE_QUERY = SAFE_PATH + "?"
 
@@ -715,12 +733,13 @@ def response_headers(
         name = raw_name.lower()
         if name == "location":
             location = value
+        allowed = name in RESPONSE_ALLOW or (
+            name.startswith("x-") and not name.startswith(RESPONSE_DROP_PREFIXES)
+        )
         if (
-            name in HOP_BY_HOP
+            not allowed
+            or name in HOP_BY_HOP
             or name in named
-            or name in RESPONSE_DROP
-            or name.startswith(RESPONSE_DROP_PREFIXES)
-            or name.startswith("whimsy-")
             or any(c in value for c in "\r\n\0")
             or not re.fullmatch(r"[!#$%&'*+.^_`|~0-9a-z-]+", name)
         ):

@@ -2,7 +2,8 @@
 
 Rows (host = the owner's identity id, caller = the caller's identity id or "anonymous"):
 
-    rate#<host>#<service>#<caller key>  / window       window start, count (one row, reused)
+    rate#<host>#<service>#<caller key>  / window       window start, count, expires_at
+                                                       (one row, reused)
     quota#<host>#<service>#<caller>     / <YYYY-MM>    requests this month (exact)
     services#<host>                     / <day>#<service>#<caller>   requests, bytes
     spend#<caller>                      / <day>#<host>#<service>     requests, bytes
@@ -10,7 +11,12 @@ Rows (host = the owner's identity id, caller = the caller's identity id or "anon
 The site proxy's rows are host#<host> / <day>#<requester>; the usage API reads all of them.
 Rate and quota counters are conditional atomic updates, so concurrent containers never let
 more calls through than the limit. Anonymous callers are rate limited per source address
-(caller key anonymous@<ip>) and share one monthly quota.
+(caller key anonymous@<ip>, or anonymous@<prefix>/64 for IPv6) and share one monthly quota.
+
+Rate rows carry expires_at (epoch seconds, RATE_ROW_GRACE after their window ends) for a
+DynamoDB TTL on that attribute: anonymous callers can create one row per address or /64, and
+nothing else ever deletes them. The whimsy-usage table does not enable TTL yet, so until the
+generator configures it the attribute is only a marker.
 
 Daily metering is batched in memory like the site proxy's (one ADD per key at most every
 FLUSH_SECONDS): a container that is shut down loses at most that window's counts, which
@@ -29,6 +35,8 @@ from typing import Any
 FLUSH_SECONDS = 10.0
 MAX_KEYS = 200
 MAX_PENDING = 10_000
+RATE_ROW_GRACE = 3600  # seconds a rate row outlives its window before TTL may delete it
+TTL_ATTRIBUTE = "expires_at"
 
 
 @dataclass(frozen=True)
@@ -90,11 +98,17 @@ class Limits:
                 self.client().update_item(
                     TableName=self.table,
                     Key=key,
-                    UpdateExpression="SET win = :win, calls = :one",
+                    # expires_at: a TTL may delete the row once its window is long over
+                    UpdateExpression="SET win = :win, calls = :one, #ttl = :expires",
                     # any other window, later ones too: an owner who raises per_seconds, or
                     # two containers' clocks a little apart, must not lock a caller out
                     ConditionExpression="attribute_not_exists(win) OR win <> :win",
-                    ExpressionAttributeValues={":one": {"N": "1"}, ":win": {"N": str(window)}},
+                    ExpressionAttributeNames={"#ttl": TTL_ATTRIBUTE},
+                    ExpressionAttributeValues={
+                        ":one": {"N": "1"},
+                        ":win": {"N": str(window)},
+                        ":expires": {"N": str(window + per_seconds + RATE_ROW_GRACE)},
+                    },
                 )
                 return limit - 1, None
             except Exception as exc:

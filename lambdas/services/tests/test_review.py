@@ -99,6 +99,14 @@ def test_redirect_with_encoded_slash_traversal_is_refused(alice: Platform) -> No
         ("clear-site-data", '"cookies", "storage"'),
         ("refresh", "0;url=https://phish.attacker.net/login"),
         ("service-worker-allowed", "/"),
+        ("origin-trial", "token"),
+        # not named anywhere in the code: dropped because response headers are allow-listed
+        ("permissions-policy", "camera=*"),
+        ("cross-origin-opener-policy", "unsafe-none"),
+        ("accept-ch", "Sec-CH-UA-Full-Version-List"),
+        ("www-authenticate", 'Basic realm="api.whimsy.space sign-in"'),
+        ("content-location", "https://internal.example.net/v1/x"),
+        ("server-timing", "db;dur=53"),
     ],
 )  # fmt: skip
 def test_origin_wide_response_headers_are_dropped(alice: Platform, name: str, value: str) -> None:
@@ -106,6 +114,24 @@ def test_origin_wide_response_headers_are_dropped(alice: Platform, name: str, va
     status, _, headers = alice.call("GET", "/u/alice/echo/x", token=alice.make_token("sub-bob"))
     assert status == 200
     assert name not in headers
+
+
+def test_allow_listed_and_extension_response_headers_pass(alice: Platform) -> None:
+    passed = [
+        ("Content-Type", "application/json"),
+        ("ETag", '"v1"'),
+        ("Last-Modified", "Tue, 01 Dec 2026 00:00:00 GMT"),
+        ("Link", '</u/alice/echo/x?page=2>; rel="next"'),
+        ("Retry-After", "5"),
+        ("Vary", "Accept"),
+        ("X-Request-Id", "r-1"),
+        ("X-Total-Count", "42"),
+    ]
+    fake_upstream(alice, 200, [*passed, ("X-Amzn-RequestId", "x"), ("Whimsy-Caller", "x")])
+    status, _, headers = alice.call("GET", "/u/alice/echo/x", token=alice.make_token("sub-bob"))
+    assert status == 200
+    assert {name.lower(): value for name, value in passed}.items() <= headers.items(), headers
+    assert "x-amzn-requestid" not in headers and "whimsy-caller" not in headers
 
 
 # --- correctness --------------------------------------------------------------------------
@@ -161,6 +187,24 @@ def test_anonymous_ipv6_callers_cannot_rotate_inside_their_prefix(platform: Plat
     platform.publish(ALICE, [limited])
     assert platform.call("GET", "/u/alice/echo/x", source_ip="2001:db8:1:2::1")[0] == 200
     assert platform.call("GET", "/u/alice/echo/x", source_ip="2001:db8:1:2::2")[0] == 429
+
+
+def test_rate_rows_carry_a_ttl_attribute_after_their_window(platform: Platform) -> None:
+    # anonymous callers create a row per address or /64: a TTL must be able to delete them
+    import boto3
+    from services_testkit import REGION
+
+    limited = service(platform, anonymous=True, rate_limit={"requests": 5, "per_seconds": 60})
+    platform.publish(ALICE, [limited])
+    now = 1_800_000_010.0
+    platform.monkeypatch.setattr(platform.module, "clock", lambda: now)
+    assert platform.call("GET", "/u/alice/echo/x", source_ip="2001:db8:1:2::1")[0] == 200
+    key = f"rate#{ALICE}#echo#anonymous@2001:db8:1:2::/64"
+    row = boto3.client("dynamodb", region_name=REGION).get_item(
+        TableName="usage", Key={"pk": {"S": key}, "sk": {"S": "window"}}
+    )["Item"]
+    window_end = 1_800_000_000 + 60
+    assert window_end < int(row["expires_at"]["N"]) <= window_end + 86400
 
 
 @pytest.mark.parametrize("name", ["x-http-method", "x-method-override"])

@@ -56,6 +56,7 @@ from whimsy_runtime import (
     identity_id,
     json_response,
 )
+from whimsy_runtime.handles import HandleOwners
 
 SERVICES_KEY = re.compile(
     r"^(?P<identity>[a-z]{2}(?:-gov)?-[a-z]+-[1-9]:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-"
@@ -163,7 +164,7 @@ open_socket: egress.SocketOpener = egress.open_socket
 clock = time.time
 
 _verifier: CognitoVerifier | None = None
-_owners: dict[str, tuple[str | None, float]] = {}
+owner_of = HandleOwners(ttl=OWNER_TTL, missing_ttl=MISSING_TTL)
 _services: dict[str, tuple[dict[str, Any], float]] = {}
 _validator: Any = None
 
@@ -495,28 +496,6 @@ def parse_call(request: HttpRequest) -> Call:
         raise HttpError(400, "bad_path", "Paths must not contain control characters.")
     query = _quote(request.raw_query, SAFE_QUERY)
     return Call(handle, service, rest, query)
-
-
-def owner_of(handle: str) -> str | None:
-    now = time.monotonic()
-    cached = _owners.get(handle)
-    if cached is not None and cached[1] > now:
-        return cached[0]
-    reserved = os.environ.get("WHIMSY_RESERVED_HANDLES", "").split(",")
-    identity = None
-    if handle not in reserved:
-        item = (
-            client("dynamodb")
-            .get_item(
-                TableName=os.environ["WHIMSY_HANDLES_TABLE"], Key={"pk": {"S": f"handle#{handle}"}}
-            )
-            .get("Item")
-        )
-        identity = item["identity_id"]["S"] if item else None
-    if len(_owners) > 10_000:
-        _owners.clear()
-    _owners[handle] = (identity, now + (OWNER_TTL if identity else MISSING_TTL))
-    return identity
 
 
 def services_of(owner: str) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import mimetypes
 import os
-import time
 from datetime import UTC
 from email.utils import format_datetime
 from typing import Any
@@ -29,12 +28,12 @@ from whimsy_runtime import (
     http_handler,
     redirect,
 )
+from whimsy_runtime.handles import HandleOwners
 
 HOST_HEADER = "x-whimsy-host"
 # A Lambda response carries 6 MB; base64 costs a third, so larger objects are redirected.
 MAX_INLINE_BYTES = 4 * 1024 * 1024
 PRESIGNED_SECONDS = 300
-HANDLE_TTL, MISSING_HANDLE_TTL = 60.0, 10.0
 NOT_FOUND_PAGE = (
     b"<!doctype html><html><head><meta charset=utf-8><title>Not found</title></head>"
     b"<body><h1>Not found</h1><p>Nothing lives at this address on Whimsy.Space.</p></body></html>"
@@ -42,35 +41,11 @@ NOT_FOUND_PAGE = (
 TEXT_TYPES = ("text/", "application/json", "application/javascript", "image/svg+xml")
 
 log = get_logger("whimsy.proxy")
-_handles: dict[str, tuple[str | None, float]] = {}
 _verifier: CognitoVerifier | None = None
 
 
 meter = Meter(os.environ.get("WHIMSY_USAGE_TABLE"), lambda: client("dynamodb"))
-
-
-def owner_of(handle: str) -> str | None:
-    """The identity id that owns a handle, cached briefly (misses too, more briefly)."""
-    now = time.monotonic()
-    cached = _handles.get(handle)
-    if cached is not None and cached[1] > now:
-        return cached[0]
-    reserved = os.environ.get("WHIMSY_RESERVED_HANDLES", "").split(",")
-    identity = None
-    if handle not in reserved:
-        item = (
-            client("dynamodb")
-            .get_item(
-                TableName=os.environ["WHIMSY_HANDLES_TABLE"],
-                Key={"pk": {"S": f"handle#{handle}"}},
-            )
-            .get("Item")
-        )
-        identity = item["identity_id"]["S"] if item else None
-    if len(_handles) > 10_000:
-        _handles.clear()
-    _handles[handle] = (identity, now + (HANDLE_TTL if identity else MISSING_HANDLE_TTL))
-    return identity
+owner_of = HandleOwners(ttl=60.0, missing_ttl=10.0)
 
 
 def requester(request: HttpRequest) -> str:

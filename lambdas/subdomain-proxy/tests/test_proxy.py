@@ -271,4 +271,4 @@ def test_handle_lookups_are_cached(proxy: Any, monkeypatch: pytest.MonkeyPatch) 
     )
     call(proxy, "/notes.txt")
     assert calls == []
-    assert json.dumps(proxy._handles[("alice")][0]) == json.dumps(ALICE)
+    assert json.dumps(proxy.owner_of.cache["alice"][0]) == json.dumps(ALICE)

@@ -33,16 +33,25 @@ class FakeManagement:
         self.inbox.setdefault(ConnectionId, deque()).append(json.loads(Data))
 
 
+def server_in(
+    backend: Any, load_handler: Any, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Any, FakeManagement]:
+    """The collab function with its table in backend (moto or the emulator)."""
+    backend.env(
+        {"WHIMSY_TABLE_WHIMSY_COLLAB": "collab", "WHIMSY_WEBSOCKET_MAX_MESSAGE_BYTES": "4096"}
+    )
+    backend.table("collab", "pk", "sk")
+    module = load_handler()
+    fake = FakeManagement()
+    monkeypatch.setattr(module, "management", lambda endpoint: fake)
+    return module, fake
+
+
 @pytest.fixture
 def server(
     aws: Any, load_handler: Any, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[Any, FakeManagement]]:
-    aws.env({"WHIMSY_TABLE_WHIMSY_COLLAB": "collab", "WHIMSY_WEBSOCKET_MAX_MESSAGE_BYTES": "4096"})
-    aws.table("collab", "pk", "sk")
-    module = load_handler()
-    fake = FakeManagement()
-    monkeypatch.setattr(module, "management", lambda endpoint: fake)
-    yield module, fake
+    yield server_in(aws, load_handler, monkeypatch)
 
 
 def event(route: str, connection: str, body: Any = None, sub: str | None = None) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -80,24 +79,121 @@ def test_only_the_owner_releases(handles: Any) -> None:
     assert call(handles, "GET", "alice")[1]["identity_id"] == ALICE
 
 
-def test_racing_claims_grant_the_handle_once(handles: Any) -> None:
-    subs = [f"sub-{i}" for i in range(8)]
-    IDENTITIES.update(
-        {sub: f"us-east-1:00000000-0000-0000-0000-00000000000{i}" for i, sub in enumerate(subs)}
+# --- interleavings, forced in order against moto (no threads) --------------------------------
+
+
+def rows(prefix: str) -> dict[str, str]:
+    """The registry's items whose key starts with prefix: key -> the other side."""
+    items = boto3.client("dynamodb", region_name=REGION).scan(TableName="handles")["Items"]
+    return {
+        item["pk"]["S"]: (item.get("identity_id") or item["handle"])["S"]
+        for item in items
+        if item["pk"]["S"].startswith(prefix)
+    }
+
+
+def test_a_claim_arriving_after_a_rival_committed_is_refused(handles: Any, interleave: Any) -> None:
+    # Bob's transaction reaches DynamoDB just after Alice's claim of the same handle committed.
+    interleave(
+        handles, "transact_write_items", lambda: call(handles, "PUT", "contested", "sub-alice")
     )
-    results: list[int] = []
-    barrier = threading.Barrier(len(subs))
+    status, body = call(handles, "PUT", "contested", "sub-bob")
+    assert (status, body["error"]) == (409, "handle_taken")
+    assert rows("handle#") == {"handle#contested": ALICE}
+    assert rows("identity#") == {f"identity#{ALICE}": "contested"}  # nothing of Bob's
 
-    def race(sub: str) -> None:
-        barrier.wait()
-        results.append(call(handles, "PUT", "contested", sub)[0])
 
-    threads = [threading.Thread(target=race, args=(sub,)) for sub in subs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(results) == [200] + [409] * (len(subs) - 1)
+def test_an_owner_claiming_two_handles_at_once_gets_one(handles: Any, interleave: Any) -> None:
+    interleave(handles, "transact_write_items", lambda: call(handles, "PUT", "first", "sub-alice"))
+    status, body = call(handles, "PUT", "second", "sub-alice")
+    assert (status, body["error"]) == (409, "already_have_handle")
+    assert "'first'" in body["message"]
+    assert rows("handle#") == {"handle#first": ALICE}
+
+
+def test_a_release_between_a_refusal_and_its_answer_still_answers_taken(
+    handles: Any, interleave: Any
+) -> None:
+    # Bob's claim is refused (Alice holds it); before Bob's handler reads why, Alice lets go.
+    call(handles, "PUT", "contested", "sub-alice")
+    interleave(handles, "get_item", lambda: call(handles, "DELETE", "contested", "sub-alice"))
+    status, body = call(handles, "PUT", "contested", "sub-bob")
+    assert (status, body["error"]) == (409, "handle_taken")
+    assert rows("") == {}  # the release was whole, the refused claim wrote nothing
+
+
+def test_a_rival_release_cannot_take_a_claim_away(handles: Any, interleave: Any) -> None:
+    call(handles, "PUT", "contested", "sub-alice")
+    interleave(
+        handles, "transact_write_items", lambda: call(handles, "DELETE", "contested", "sub-alice")
+    )
+    # Bob releases what Alice held a moment ago: his conditions fail, nothing is deleted twice.
+    status, body = call(handles, "DELETE", "contested", "sub-bob")
+    assert (status, body["error"]) == (404, "not_your_handle")
+    assert call(handles, "PUT", "contested", "sub-bob")[0] == 200
+
+
+# --- the same promises under real concurrency, against the emulator's atomic DynamoDB -----
+
+
+@pytest.fixture
+def handles_on_emulator(
+    emulated_aws: Any, load_handler: Any, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Any]:
+    emulated_aws.env({"WHIMSY_HANDLES_TABLE": "handles", "WHIMSY_RESERVED_HANDLES": "api"})
+    emulated_aws.table("handles")
+    module = load_handler()
+    monkeypatch.setattr(module, "identity_of", lambda request: IDENTITIES[request.require_caller()])
+    assert call(module, "GET", "warm-up")[0] == 404  # the SDK client exists before threads race
+    yield module
+
+
+RACERS = 8
+ROUNDS = 20
+
+
+@pytest.fixture
+def racers(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    subs = [f"sub-racer-{i}" for i in range(RACERS)]
+    for i, sub in enumerate(subs):
+        monkeypatch.setitem(IDENTITIES, sub, f"us-east-1:00000000-0000-4000-8000-{i:012d}")
+    return subs
+
+
+@pytest.mark.emulator
+def test_racing_claims_grant_a_handle_once(
+    handles_on_emulator: Any, racers: list[str], race: Any
+) -> None:
+    for round_ in range(ROUNDS):
+        handle = f"contested-{round_}"
+        answers = race(
+            [
+                lambda sub=sub, handle=handle: call(handles_on_emulator, "PUT", handle, sub)
+                for sub in racers
+            ]
+        )
+        winners = [sub for sub, (status, _) in zip(racers, answers, strict=True) if status == 200]
+        assert len(winners) == 1, answers
+        assert sorted(body["error"] for status, body in answers if status != 200) == [
+            "handle_taken"
+        ] * (RACERS - 1)
+        owner = call(handles_on_emulator, "GET", handle)[1]["identity_id"]
+        assert owner == IDENTITIES[winners[0]]
+        assert call(handles_on_emulator, "DELETE", handle, winners[0])[0] == 200
+
+
+@pytest.mark.emulator
+def test_one_owner_racing_for_many_handles_gets_one(handles_on_emulator: Any, race: Any) -> None:
+    for round_ in range(ROUNDS):
+        wanted = [f"mine-{round_}-{i}" for i in range(RACERS)]
+        answers = race(
+            [lambda h=h: call(handles_on_emulator, "PUT", h, "sub-alice") for h in wanted]
+        )
+        won = [h for h, (status, _) in zip(wanted, answers, strict=True) if status == 200]
+        assert len(won) == 1, answers
+        held = [h for h in wanted if call(handles_on_emulator, "GET", h)[0] == 200]
+        assert held == won  # no second handle# row left behind by a loser
+        assert call(handles_on_emulator, "DELETE", won[0], "sub-alice")[0] == 200
 
 
 @pytest.mark.parametrize(

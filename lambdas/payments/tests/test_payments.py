@@ -59,11 +59,11 @@ def stripe_api() -> Iterator[str]:
     server.shutdown()
 
 
-@pytest.fixture
-def payments(
-    aws: Any, load_handler: Any, monkeypatch: pytest.MonkeyPatch, stripe_api: str
-) -> Iterator[Any]:
-    aws.env(
+def payments_in(
+    backend: Any, load_handler: Any, monkeypatch: pytest.MonkeyPatch, stripe_api: str
+) -> Any:
+    """The payments function with its secrets and table in backend (moto or the emulator)."""
+    backend.env(
         {
             "WHIMSY_TABLE_WHIMSY_ENTITLEMENTS": "entitlements",
             "WHIMSY_SECRET_NAMES": "whimsy/stripe-secret-key,whimsy/stripe-webhook-secret",
@@ -75,12 +75,17 @@ def payments(
     secrets = boto3.client("secretsmanager", region_name=REGION)
     secrets.create_secret(Name="whimsy/stripe-secret-key", SecretString=API_KEY)
     secrets.create_secret(Name="whimsy/stripe-webhook-secret", SecretString=WEBHOOK_SECRET)
-    aws.table("entitlements", "identity_id", "entitlement")
+    backend.table("entitlements", "identity_id", "entitlement")
     module = load_handler()
     monkeypatch.setattr(
         module, "identity_of", lambda request: {"sub-alice": ALICE}[request.require_caller()]
     )
-    yield module
+    return module
+
+
+@pytest.fixture
+def payments(aws: Any, load_handler: Any, monkeypatch: pytest.MonkeyPatch, stripe_api: str) -> Any:
+    return payments_in(aws, load_handler, monkeypatch, stripe_api)
 
 
 def request(
@@ -196,21 +201,59 @@ def test_a_redelivered_event_grants_once(payments: Any) -> None:
     assert len([i for i in items if i["identity_id"]["S"] == ALICE]) == 1
 
 
-def test_concurrent_deliveries_grant_once(payments: Any) -> None:
-    payload = completed_event("evt_race")
-    results: list[bool] = []
-    barrier = threading.Barrier(6)
+def items() -> list[dict[str, Any]]:
+    return boto3.client("dynamodb", region_name=REGION).scan(TableName="entitlements")["Items"]
 
-    def race() -> None:
-        barrier.wait()
-        results.append(deliver(payments, payload, signed(payload))[1]["granted"])
 
-    threads = [threading.Thread(target=race) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sorted(results) == [False] * 5 + [True]
+def test_a_delivery_overtaken_by_its_redelivery_grants_nothing(
+    payments: Any, interleave: Any
+) -> None:
+    # Stripe retries before the first delivery's write lands: the retry commits first.
+    payload = completed_event("evt_overtaken")
+    retry: list[tuple[int, Any]] = []
+    interleave(
+        payments,
+        "transact_write_items",
+        lambda: retry.append(deliver(payments, payload, signed(payload))),
+    )
+    first = deliver(payments, payload, signed(payload))
+    assert retry == [(200, {"received": "evt_overtaken", "granted": True})]
+    assert first == (200, {"received": "evt_overtaken", "granted": False})
+    assert sorted(item["identity_id"]["S"] for item in items()) == ["event#evt_overtaken", ALICE]
+    assert owned(payments) == ["paint-composer-pro"]
+
+
+@pytest.fixture
+def payments_on_emulator(
+    emulated_aws: Any, load_handler: Any, monkeypatch: pytest.MonkeyPatch, stripe_api: str
+) -> Any:
+    module = payments_in(emulated_aws, load_handler, monkeypatch, stripe_api)
+    assert owned(module) == []  # the SDK clients exist before threads race
+    return module
+
+
+DELIVERIES = 6
+ROUNDS = 10
+
+
+@pytest.mark.emulator
+def test_concurrent_deliveries_of_one_event_grant_once(
+    payments_on_emulator: Any, race: Any
+) -> None:
+    buyers = {f"evt_race_{n}": f"us-east-1:00000000-0000-4000-8000-{n:012d}" for n in range(ROUNDS)}
+    for event_id, buyer in buyers.items():
+        payload = completed_event(event_id, identity=buyer)
+        answers = race(
+            [lambda payload=payload: deliver(payments_on_emulator, payload, signed(payload))]
+            * DELIVERIES
+        )
+        assert sorted(body["granted"] for _, body in answers) == [False] * (DELIVERIES - 1) + [True]
+    granted = {
+        item["identity_id"]["S"]: item["event_id"]["S"] for item in items() if "event_id" in item
+    }
+    assert granted == {buyer: event_id for event_id, buyer in buyers.items()}
+    markers = sorted(item["identity_id"]["S"] for item in items() if "event_id" not in item)
+    assert markers == sorted(f"event#{event_id}" for event_id in buyers)
 
 
 @pytest.mark.parametrize(

@@ -173,9 +173,12 @@ def call_first_fixture() -> type[CallFirst]:
 @pytest.fixture
 def interleave(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     """interleave(module, "transact_write_items", other): the next such call the module makes
-    is preceded by other() (a competing request that commits first)."""
+    (or the one after `passing` more) is preceded by other() (a competing request that
+    commits first)."""
 
-    def arrange(module: ModuleType, operation: str, other: Callable[[], object]) -> None:
+    def arrange(
+        module: ModuleType, operation: str, other: Callable[[], object], passing: int = 0
+    ) -> None:
         real = module.client
         wrapper: dict[str, CallFirst] = {}
 
@@ -183,7 +186,7 @@ def interleave(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
             if service != "dynamodb":
                 return real(service)
             if "dynamodb" not in wrapper:
-                wrapper["dynamodb"] = CallFirst(real(service), operation, other)
+                wrapper["dynamodb"] = CallFirst(real(service), operation, other, passing)
             return wrapper["dynamodb"]
 
         monkeypatch.setattr(module, "client", client)

@@ -218,6 +218,20 @@ def current(doc: str, meta: dict[str, Any]) -> tuple[str, int]:
     return text, revision
 
 
+def _text_and_history(
+    doc: str, meta: dict[str, Any], base: int
+) -> tuple[str, int, list[TextOperation]]:
+    """The text and revision, and the operations committed after base, from ONE read of the
+    log: read separately, a commit landing in between gives a history longer than the text
+    and a valid operation is refused (found by the racing-writers test on the emulator)."""
+    text, revision = meta["snapshot"]["S"], int(meta["snapshot_rev"]["N"])
+    logged = _ops_after(doc, min(base, revision))
+    for committed, operation in logged:
+        if committed > revision:
+            text, revision = operation.apply(text), committed
+    return text, revision, [operation for committed, operation in logged if committed > base]
+
+
 def join(request: WebSocketRequest, message: dict[str, Any], sub: str) -> dict[str, Any]:
     doc = _doc_id(message)
     meta = _meta(doc, sub)
@@ -306,10 +320,9 @@ def operate(request: WebSocketRequest, message: dict[str, Any], connection: dict
     except OTError as exc:
         raise Refused("bad_op", str(exc)) from None
     meta = _meta(doc, connection["sub"]["S"])
-    text, head = current(doc, meta)
+    text, head, history = _text_and_history(doc, meta, base)
     if base > head:
         raise Refused("future_rev", f"The document is at revision {head}.")
-    history = [op for _, op in _ops_after(doc, base)] if base < head else []
     try:
         transform_against(operation, history).apply(text)  # fits the document, or refuse now
     except OTError as exc:

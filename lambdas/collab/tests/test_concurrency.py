@@ -83,6 +83,24 @@ def test_a_resend_overtaken_by_its_own_first_copy_is_not_applied_twice(
     assert [m["rev"] for m in acks(fake, "a2")] == [1]
 
 
+def test_a_commit_landing_while_an_operation_is_checked_is_rebased_over(
+    server: tuple[Any, FakeManagement], interleave: Any
+) -> None:
+    module, fake = server
+    for connection in ("a", "b"):
+        connect(module, connection, "owner")
+        join(module, fake, connection)
+    send_op(module, "b", 0, ["B"], "b1")
+    # a writes from revision 0; b's second operation commits after a's handler has read the
+    # text and before it reads again (a second read would see a history longer than the text)
+    interleave(module, "query", lambda: send_op(module, "b", 1, [1, "C"], "b2"), passing=1)
+    send_op(module, "a", 0, ["A"], "a1")
+    assert [(m["type"], m["rev"]) for m in acks(fake, "a")] == [("ack", 3)]
+    assert log(module) == [(1, "b1"), (2, "b2"), (3, "a1")]
+    assert stored(module) == (replayed(module), 3)
+    assert sorted(stored(module)[0]) == ["A", "B", "C"]
+
+
 def test_the_second_to_open_a_new_document_does_not_take_it(
     server: tuple[Any, FakeManagement], interleave: Any
 ) -> None:
@@ -129,6 +147,8 @@ def test_racing_writers_get_one_revision_each_and_converge(
             ]
         )
     total = rounds * WRITERS
+    refused = [m for w in writers for m in acks(fake, w) if m["type"] == "error"]
+    assert refused == []
     committed = log(module)
     assert [rev for rev, _ in committed] == list(range(1, total + 1))  # no gap, no double
     assert sorted(op_id for _, op_id in committed) == sorted(

@@ -190,11 +190,12 @@ class _Handler(BaseHTTPRequestHandler):
         if route == "slow":
             time.sleep(float(query.get("s", "2")))
             self._send(200, b"late")
-        elif route == "trickle":
+        elif route == "trickle":  # one byte every 50 ms, for s seconds
+            steps = int(float(query.get("s", "5")) / 0.05)
             self.send_response(200)
-            self.send_header("content-length", "100")
+            self.send_header("content-length", str(steps))
             self.end_headers()
-            for _ in range(100):
+            for _ in range(steps):
                 time.sleep(0.05)
                 try:
                     self.wfile.write(b"x")

@@ -248,11 +248,14 @@ def test_monthly_quota_is_429_until_next_month(platform: Platform) -> None:
 
 
 def test_usage_is_metered_per_caller_host_service_and_day(alice: Platform) -> None:
+    # the meter's clock held at today's noon: a run across midnight UTC meters the same day
+    noon = float(int(time.time()) // 86400 * 86400 + 43_200)
+    alice.monkeypatch.setattr(alice.module, "clock", lambda: noon)
     bob = alice.make_token("sub-bob")
     alice.call("POST", "/u/alice/echo/x", token=bob, body=b"12345")
     alice.call("GET", "/u/alice/echo/x", token=bob)
     assert alice.module.meter.flush() == 1
-    day = time.strftime("%Y-%m-%d", time.gmtime())
+    day = time.strftime("%Y-%m-%d", time.gmtime(noon))
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     host_row = dynamodb.get_item(
         TableName="usage", Key={"pk": {"S": f"services#{ALICE}"}, "sk": {"S": f"{day}#echo#{BOB}"}}
@@ -264,19 +267,33 @@ def test_usage_is_metered_per_caller_host_service_and_day(alice: Platform) -> No
     assert int(host_row["bytes"]["N"]) > 5
 
 
+# The deadline tests: a 0.5 s timeout against an upstream that stalls for STALL_SECONDS. The
+# bound on the answer's time sits far from both (a loaded runner cannot push a cut call past
+# it, an uncut call cannot come in under it), so the outcome does not depend on scheduling.
+STALL_SECONDS = 30
+CUT_WITHIN_SECONDS = 10
+
+
 def test_timeouts_are_504(alice: Platform) -> None:
     alice.monkeypatch.setenv("SERVICES_TIMEOUT_SECONDS", "0.5")
     started = time.monotonic()
-    status, data, _ = alice.call("GET", "/u/alice/echo/slow", token=alice.make_token("sub-bob"))
+    status, data, _ = alice.call(
+        "GET", "/u/alice/echo/slow", query=f"s={STALL_SECONDS}", token=alice.make_token("sub-bob")
+    )
     assert status == 504 and json.loads(data)["error"] == "upstream_timeout"
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < CUT_WITHIN_SECONDS
 
 
 def test_a_trickling_upstream_is_cut_at_the_deadline(alice: Platform) -> None:
     alice.monkeypatch.setenv("SERVICES_TIMEOUT_SECONDS", "0.5")
     started = time.monotonic()
-    status, _, _ = alice.call("GET", "/u/alice/echo/trickle", token=alice.make_token("sub-bob"))
-    assert status == 504 and time.monotonic() - started < 1.5
+    status, _, _ = alice.call(
+        "GET",
+        "/u/alice/echo/trickle",
+        query=f"s={STALL_SECONDS}",
+        token=alice.make_token("sub-bob"),
+    )
+    assert status == 504 and time.monotonic() - started < CUT_WITHIN_SECONDS
 
 
 def test_oversized_requests_are_413_before_anything_else(alice: Platform) -> None:

@@ -562,7 +562,7 @@ def stalling_tls_server() -> Iterator[int]:
             with conn:
                 try:
                     conn.sendall(b"\x16\x03\x03\x40\x00")  # a 16 KiB handshake record
-                    for _ in range(40):
+                    for _ in range(300):  # 30 s: far past the bound below
                         if stop.is_set():
                             return
                         time.sleep(0.1)
@@ -586,7 +586,7 @@ def test_a_stalling_tls_handshake_is_bounded(platform: Platform, stalling_tls_se
     started = time.monotonic()
     status, _, _ = platform.call("GET", "/u/alice/echo/x", token=platform.make_token("sub-bob"))
     assert status in (502, 504)
-    assert time.monotonic() - started < 1.5
+    assert time.monotonic() - started < 10  # cut at ~0.5 s; the handshake stalls for 30 s
 
 
 def test_a_bad_token_on_an_anonymous_service_never_falls_back_to_anonymous(

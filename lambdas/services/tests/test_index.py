@@ -212,9 +212,7 @@ def test_slow_dns_does_not_hold_up_indexing(indexed: Platform) -> None:
     # for it. The bound is far from both the budget and the stall, so load cannot decide it.
     answer = threading.Event()
     indexed.monkeypatch.setattr(indexed.module, "INDEX_DNS_SECONDS", 0.2)
-    indexed.resolver.answers["slow.weather-service.net"] = lambda: answer.wait(60) and [
-        "10.0.0.1"
-    ]
+    indexed.resolver.answers["slow.weather-service.net"] = lambda: answer.wait(60) and ["10.0.0.1"]
     body = {"services": [{"name": "slow", "upstream": "https://slow.weather-service.net"}]}
     started = time.monotonic()
     try:

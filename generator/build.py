@@ -12,6 +12,7 @@ from typing import Any
 from generator import __version__
 from generator.config import LoadedConfig, WhimsyConfig, load_config
 from generator.errors import UserError
+from generator.model import adoption
 from generator.model.policies import all_policies
 from generator.output.files import Tree, diff_trees, read_tree, render_json, sha256, write_tree
 from generator.package import package_functions
@@ -85,12 +86,34 @@ def build_tree(loaded: LoadedConfig, fingerprint: str) -> Tree:
     packaged = package_functions(config, loaded.path.parent / "lambdas")
     tree: Tree = {f"lambdas/{name}.zip": p.archive for name, p in packaged.items()}
     hashes = {name: p.source_code_hash for name, p in packaged.items()}
-    tree[TERRAFORM] = render_json(synthesize(config, hashes))
+    tree[TERRAFORM] = render_json(adoption.protect(config, synthesize(config, hashes)))
     for name, document in all_policies(config).items():
         tree[f"policies/{name}.json"] = render_json(document)
     tree[ACCESS] = access_page(json.loads(tree[TERRAFORM]), config)
     tree[MANIFEST] = _manifest(tree, fingerprint)
     return tree
+
+
+def refuse_vanished(previous: bytes | None, current: bytes) -> None:
+    """A stateful resource that leaves the config is retired explicitly, never destroyed by
+    a plan: `prevent_destroy` cannot protect a resource whose block is gone."""
+    if previous is None:
+        return
+    try:
+        before = json.loads(previous)
+    except ValueError:
+        return  # not ours to judge; --check reports the file as changed
+    gone = adoption.vanished(before, json.loads(current))
+    if gone:
+        lines = "\n".join(f"  {address}: {lost}" for address, lost in gone.items())
+        raise UserError(
+            "these stateful resources are no longer in the config, and the next apply would "
+            f"destroy them and their data:\n{lines}\n"
+            "To keep them in AWS and stop managing them, list them under `retired:` "
+            "(tables: by name under retired.tables, others by address under "
+            "retired.addresses). To really delete one, do it by hand after a backup: whimsy "
+            "never plans it."
+        )
 
 
 def _up_to_date(out_dir: Path, fingerprint: str) -> bool:
@@ -114,6 +137,7 @@ def generate(config_path: Path, out_dir: Path, *, check: bool, force: bool = Fal
         print(f"{out_dir}: up to date")
         return 0
     tree = build_tree(loaded, fingerprint)
+    refuse_vanished(read_tree(out_dir).get(TERRAFORM), tree[TERRAFORM])
     if check:
         difference = diff_trees(tree, read_tree(out_dir))
         if difference.clean:

@@ -334,7 +334,11 @@ def check_websocket_routes(config: WhimsyConfig) -> Iterator[Finding]:
         seen.add(route)
 
 
-def cross_checks(config: WhimsyConfig, lambdas_dir: FsPath | None) -> list[Finding]:
+def cross_checks(
+    config: WhimsyConfig, lambdas_dir: FsPath | None, *, confirmations: bool = True
+) -> list[Finding]:
+    """Every check across sections. confirmations=False leaves out the check that destructive
+    first-adoption changes are confirmed (`whimsy adopt` runs before they can be)."""
     checks: list[Callable[[WhimsyConfig], Iterator[Finding]]] = [
         check_certificate,
         check_domains,
@@ -348,6 +352,11 @@ def cross_checks(config: WhimsyConfig, lambdas_dir: FsPath | None) -> list[Findi
         check_user_subdomains,
         check_s3_triggers,
     ]
+    from generator.config.adoption_checks import ADOPTION_CHECKS, check_adoption_is_confirmed
+
+    checks.extend(
+        c for c in ADOPTION_CHECKS if confirmations or c is not check_adoption_is_confirmed
+    )
     findings = [finding for check in checks for finding in check(config)]
     findings.extend(check_functions(config, lambdas_dir))
     findings.extend(check_undeclared_code(config, lambdas_dir))

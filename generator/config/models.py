@@ -573,6 +573,132 @@ class Delivery(Section):
     )
 
 
+# --- adopt ---------------------------------------------------------------------------------
+
+USER_POOL_ID_PATTERN = r"^[a-z]{2}(-gov)?-[a-z]+-[1-9]_[0-9A-Za-z]{1,55}$"
+APP_CLIENT_ID_PATTERN = r"^[\w+]{1,128}$"  # as the Cognito API documents it
+CERTIFICATE_ARN_PATTERN = (
+    r"^arn:aws:acm:[a-z]{2}(-gov)?-[a-z]+-[1-9]:[0-9]{12}:certificate/"
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+)
+DISTRIBUTION_ID_PATTERN = r"^E[A-Z0-9]{5,20}$"
+RECORD_NAME_PATTERN = rf"^(\*\.)?({DOMAIN_LABEL}\.)+[a-z]{{2,63}}$"
+
+BucketPart = Literal[
+    "policy",
+    "versioning",
+    "cors",
+    "lifecycle",
+    "notification",
+    "public_access_block",
+    "ownership",
+    "encryption",
+    "logging",
+]
+# Parts whose current settings the first apply overwrites with whimsy's: each one that exists
+# must be confirmed in `replace` (whatever it holds today is gone after the apply).
+REPLACED_BUCKET_PARTS: tuple[str, ...] = ("policy", "cors", "lifecycle", "notification")
+
+
+class AdoptedUserPool(Section):
+    id: Annotated[str, StringConstraints(pattern=USER_POOL_ID_PATTERN)] = Field(
+        description="Id of the existing user pool (<region>_<id>): Cognito names are not unique."
+    )
+    client_id: Annotated[str, StringConstraints(pattern=APP_CLIENT_ID_PATTERN)] | None = Field(
+        default=None,
+        description="Id of the existing app client that browser apps use. Default: none "
+        "(whimsy creates a client).",
+    )
+    client_auth_flows: list[str] = Field(
+        default_factory=list,
+        description="The existing client's explicit auth flows (whimsy adopt reads them). "
+        "Default: none.",
+    )
+    remove_auth_flows: bool = Field(
+        default=False,
+        description="Confirms that the first apply removes the client's auth flows that whimsy "
+        "does not allow (e.g. USER_PASSWORD_AUTH that legacy apps may still use). Default: false.",
+    )
+
+
+class AdoptedIdentityPool(Section):
+    id: Annotated[str, StringConstraints(pattern=IDENTITY_ID_PATTERN)] = Field(
+        description="Id of the existing identity pool (<region>:<uuid>): its identity ids name "
+        "every user's folder."
+    )
+    roles_attached: bool = Field(
+        default=True,
+        description="Whether the pool has roles set today (its roles attachment is imported). "
+        "Default: true.",
+    )
+
+
+class AdoptedBucket(Section):
+    name: str = Field(description="An existing bucket the config declares.")
+    existing: list[BucketPart] = Field(
+        default_factory=list,
+        description="Its sub-configurations that exist today (each is imported; importing an "
+        "absent one fails the plan). Default: none.",
+    )
+    replace: list[BucketPart] = Field(
+        default_factory=list,
+        description="Existing sub-configurations (policy, cors, lifecycle, notification) whose "
+        "current settings you confirm the first apply replaces. Default: none.",
+    )
+    expire_noncurrent_versions: bool = Field(
+        default=False,
+        description="Confirms that the lifecycle rule may delete old object versions of a "
+        "bucket that keeps them today. Default: false.",
+    )
+
+    _bucket_name = field_validator("name")(check_bucket_name)
+
+
+class AdoptedRecord(Section):
+    name: Annotated[str, StringConstraints(pattern=RECORD_NAME_PATTERN)] = Field(
+        description="Record name, e.g. '*.whimsy.space'."
+    )
+    type: Literal["A", "AAAA", "CNAME"]
+
+
+class Adopt(Section):
+    """Resources that exist already: imported by the first apply, never created anew."""
+
+    user_pool: AdoptedUserPool | None = None
+    identity_pool: AdoptedIdentityPool | None = None
+    buckets: list[AdoptedBucket] = Field(default_factory=list)
+    tables: list[str] = Field(default_factory=list, description="Existing tables, by name.")
+    certificate_arn: Annotated[str, StringConstraints(pattern=CERTIFICATE_ARN_PATTERN)] | None = (
+        Field(default=None, description="ARN of the existing certificate.")
+    )
+    distributions: dict[
+        DomainName, Annotated[str, StringConstraints(pattern=DISTRIBUTION_ID_PATTERN)]
+    ] = Field(
+        default_factory=dict,
+        description="Existing CloudFront distributions by the site domain they serve.",
+    )
+    dns_records: list[AdoptedRecord] = Field(
+        default_factory=list,
+        description="Existing Route53 records in the hosted zone that whimsy's records replace "
+        "(e.g. today's wildcard record pointing at the old proxy).",
+    )
+
+
+class Retired(Section):
+    """Stateful resources whimsy stops managing and leaves in AWS, data and all."""
+
+    tables: list[str] = Field(
+        default_factory=list, description="Tables removed from kv.tables, by name."
+    )
+    addresses: list[
+        Annotated[str, StringConstraints(pattern=r"^aws_[a-z0-9_]+\.[A-Za-z_][A-Za-z0-9_-]*$")]
+    ] = Field(
+        default_factory=list,
+        description="Other stateful resources by their Terraform address in the previous "
+        "out/terraform/main.tf.json (e.g. aws_s3_bucket.site).",
+    )
+
+
 class WhimsyConfig(Section):
     """whimsy_config.yaml: the Whimsy.Space platform, declared."""
 
@@ -591,3 +717,12 @@ class WhimsyConfig(Section):
     )
     realtime: Realtime = Field(default_factory=Realtime)
     delivery: Delivery = Field(default_factory=Delivery)
+    adopt: Adopt = Field(
+        default_factory=Adopt,
+        description="What already exists in the account (imported, never created). Default: "
+        "nothing (a new platform).",
+    )
+    retired: Retired = Field(
+        default_factory=Retired,
+        description="Tables and buckets no longer in the config, kept in AWS. Default: none.",
+    )

@@ -190,4 +190,10 @@ def teardown_override(document: dict[str, Any]) -> dict[str, Any]:
         lifted.setdefault("aws_s3_bucket", {})[name] = {"force_destroy": True}
     for name in found.get("aws_secretsmanager_secret") or {}:
         lifted.setdefault("aws_secretsmanager_secret", {})[name] = {"recovery_window_in_days": 0}
+    for kind, names in found.items():
+        for name, body in names.items():
+            if (body.get("lifecycle") or {}).get("prevent_destroy"):
+                lifted.setdefault(kind, {}).setdefault(name, {})["lifecycle"] = {
+                    "prevent_destroy": False
+                }
     return {"resource": lifted} if lifted else {}

@@ -9,6 +9,8 @@ from generator.model import data, names, storage
 from generator.model.refs import tf_ref
 
 IDENTITY_POOL_ID = tf_ref("aws_cognito_identity_pool.identities.id")
+# The browser client signs in with SRP only (no password ever leaves the browser).
+WEB_CLIENT_AUTH_FLOWS = ("ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH")
 
 
 def service_trust_policy(service: str) -> dict[str, Any]:

@@ -8,8 +8,15 @@ narrowing access. Resource patterns are compared as languages (is every ARN the 
 matches also matched by the old one?) with the SMT solver; an undecidable or mixed change counts
 as widening, so the exit code errs on the side of a closer review.
 
-Exit codes: 0 access did not widen, 3 access widened (the change needs a security review),
-1 a problem with the command (no such ref or directory).
+Data loss: a stateful resource (generator/model/stateful.py: buckets, user pool, app client,
+identity pool, tables, certificate, secrets) that the change removes from the configuration, or
+replaces because an attribute the provider cannot change in place changed, loses what it holds.
+It is reported first, loudly, and decides the exit code. A resource retired with a
+`removed { lifecycle { destroy = false } }` block is only forgotten by Terraform, not lost.
+
+Exit codes: 0 nothing lost and access did not widen, 3 access widened (the change needs a
+security review), 4 data loss (takes precedence over 3), 1 a problem with the command (no such
+ref or directory).
 """
 
 from __future__ import annotations
@@ -24,27 +31,43 @@ from pathlib import Path
 from typing import Any, Literal
 
 from generator.errors import UserError
+from generator.model.stateful import is_stateful, what_is_lost
 from generator.review.deployed import TERRAFORM_FILE, Deployment, deployment_from_terraform
 
 EXIT_WIDENED = 3
+EXIT_DATA_LOSS = 4
 Direction = Literal["widened", "narrowed"]
 
 # Attributes whose change makes the AWS provider replace the resource (ForceNew in its schema),
-# for the resource types whimsy generates. Curated: the provider's JSON schema does not say.
+# for the resource types whimsy generates. Curated from the provider's source (the JSON schema
+# does not say); for the stateful types checked against hashicorp/aws 5.100. Where a later
+# provider lets an attribute change in place (aws_cognito_user_pool `name`, from 6.x) it stays
+# listed: the versions allowed are ">= 5.100, < 7.0", and a false alarm costs a look, a missed
+# replacement costs the data.
 FORCE_NEW: Mapping[str, frozenset[str]] = {
-    "aws_s3_bucket": frozenset({"bucket", "bucket_prefix"}),
-    "aws_dynamodb_table": frozenset({"name", "hash_key", "range_key"}),
+    "aws_s3_bucket": frozenset({"bucket", "bucket_prefix", "object_lock_enabled"}),
+    "aws_dynamodb_table": frozenset({"name", "hash_key", "range_key", "local_secondary_index"}),
     "aws_dynamodb_table_item": frozenset({"table_name", "hash_key", "range_key"}),
     "aws_lambda_function": frozenset({"function_name"}),
     "aws_iam_role": frozenset({"name", "name_prefix", "path"}),
     "aws_iam_role_policy": frozenset({"name", "role"}),
-    "aws_cognito_user_pool": frozenset({"name", "alias_attributes", "username_attributes"}),
+    "aws_cognito_user_pool": frozenset(
+        {"name", "alias_attributes", "username_attributes", "username_configuration"}
+    ),
     "aws_cognito_user_pool_client": frozenset({"user_pool_id", "generate_secret"}),
+    "aws_cognito_identity_pool": frozenset({"identity_pool_name", "developer_provider_name"}),
     "aws_cognito_user_group": frozenset({"name", "user_pool_id"}),
-    "aws_secretsmanager_secret": frozenset({"name"}),
+    "aws_secretsmanager_secret": frozenset({"name", "name_prefix"}),
     "aws_cloudwatch_log_group": frozenset({"name"}),
     "aws_acm_certificate": frozenset(
-        {"domain_name", "subject_alternative_names", "validation_method"}
+        {
+            "domain_name",
+            "subject_alternative_names",
+            "validation_method",
+            "validation_option",
+            "key_algorithm",
+            "certificate_authority_arn",
+        }
     ),
     "aws_route53_record": frozenset({"name", "type", "zone_id"}),
     "aws_apigatewayv2_api": frozenset({"protocol_type"}),
@@ -82,7 +105,22 @@ class AccessChange:
 class ResourceChange:
     kind: Literal["added", "removed", "replaced", "changed"]
     address: str
-    attributes: tuple[str, ...] = ()
+    attributes: tuple[str, ...] = ()  # every top-level attribute that differs
+    forcing: tuple[str, ...] = ()  # replaced: those among them the provider replaces it for
+    retired: bool = False  # removed: with a `removed { destroy = false }` block (AWS keeps it)
+
+    @property
+    def resource_type(self) -> str:
+        return self.address.split(".")[0]
+
+
+@dataclass(frozen=True)
+class DataLoss:
+    """A stateful resource that the change destroys or replaces."""
+
+    address: str
+    lost: str  # what_is_lost(), in words
+    why: str  # "removed from the config", "replaced because range_key changed"
 
 
 @dataclass
@@ -93,6 +131,16 @@ class Report:
     @property
     def widened(self) -> bool:
         return any(change.direction == "widened" for change in self.access)
+
+    @property
+    def data_loss(self) -> list[DataLoss]:
+        return data_losses(self.resources)
+
+    @property
+    def exit_code(self) -> int:
+        if self.data_loss:
+            return EXIT_DATA_LOSS
+        return EXIT_WIDENED if self.widened else 0
 
 
 # --- grants -----------------------------------------------------------------------------------
@@ -265,8 +313,11 @@ def _merge(changes: Iterable[AccessChange]) -> list[AccessChange]:
 
 def resource_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[ResourceChange]:
     old, new = _resources(before), _resources(after)
+    retired = _retired(after)
     changes = [ResourceChange("added", a) for a in sorted(new.keys() - old.keys())]
-    changes += [ResourceChange("removed", a) for a in sorted(old.keys() - new.keys())]
+    changes += [
+        ResourceChange("removed", a, retired=a in retired) for a in sorted(old.keys() - new.keys())
+    ]
     for address in sorted(old.keys() & new.keys()):
         differing = tuple(
             sorted(
@@ -277,11 +328,41 @@ def resource_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> lis
         )
         if differing:
             kind = address.split(".")[0]
-            replaced = set(differing) & FORCE_NEW.get(kind, frozenset())
+            forcing = tuple(a for a in differing if a in FORCE_NEW.get(kind, frozenset()))
             changes.append(
-                ResourceChange("replaced" if replaced else "changed", address, differing)
+                ResourceChange("replaced" if forcing else "changed", address, differing, forcing)
             )
     return changes
+
+
+def _retired(document: Mapping[str, Any]) -> set[str]:
+    """Addresses that a `removed { lifecycle { destroy = false } }` block lets Terraform forget
+    while AWS keeps them."""
+    blocks = document.get("removed") or []
+    found = set()
+    for block in blocks if isinstance(blocks, list) else [blocks]:
+        lifecycle = block.get("lifecycle") if isinstance(block, dict) else None
+        if isinstance(lifecycle, dict) and lifecycle.get("destroy") is False and "from" in block:
+            found.add(str(block["from"]))
+    return found
+
+
+def data_losses(changes: Iterable[ResourceChange]) -> list[DataLoss]:
+    """The stateful resources among the changes that are destroyed or replaced."""
+    found = []
+    for change in changes:
+        if not is_stateful(change.resource_type):
+            continue
+        if change.kind == "removed" and not change.retired:
+            why = "removed from the config (Terraform destroys it)"
+        elif change.kind == "replaced":
+            why = (
+                f"replaced (destroyed and created anew) because {', '.join(change.forcing)} changed"
+            )
+        else:
+            continue
+        found.append(DataLoss(change.address, what_is_lost(change.resource_type), why))
+    return found
 
 
 def _resources(document: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -311,18 +392,33 @@ _SYMBOLS = {"added": "+", "removed": "-", "replaced": "-/+", "changed": "~"}
 
 
 def render_text(report: Report) -> str:
-    lines = [_access_summary(report)]
+    lines = []
+    if report.data_loss:
+        lines.append(f"DATA LOSS: {_loss_summary(report)}")
+        for loss in report.data_loss:
+            lines.append(f"  {loss.address}: loses its {loss.lost}; {loss.why}")
+        lines.append(f"  {_LOSS_ADVICE}")
+    lines.append(_access_summary(report))
     lines += [f"  {c.direction.upper():<8} {c.holder}: {c.what}" for c in report.access]
     lines.append(_resource_summary(report))
     for change in report.resources:
         detail = f" ({', '.join(change.attributes)})" if change.attributes else ""
+        if change.retired:
+            detail = f" ({_RETIRED})"
         lines.append(f"  {_SYMBOLS[change.kind]:<3} {change.address}{detail}")
     return "\n".join(lines) + "\n"
 
 
 def render_markdown(report: Report) -> str:
+    lines = []
+    if report.data_loss:
+        lines += [f"## ⚠ DATA LOSS: {_loss_summary(report)}", ""]
+        lines += ["| resource | what is lost | why |", "| --- | --- | --- |"]
+        for loss in report.data_loss:
+            lines.append(f"| `{loss.address}` | {_plain(loss.lost)} | {_plain(loss.why)} |")
+        lines += ["", f"**{_LOSS_ADVICE}**", ""]
     title = "access WIDENED: needs a security review" if report.widened else "no access widened"
-    lines = [f"### whimsy diff: {title}", "", f"**{_access_summary(report)}**", ""]
+    lines += [f"### whimsy diff: {title}", "", f"**{_access_summary(report)}**", ""]
     if report.access:
         lines += ["| | holder | change |", "| --- | --- | --- |"]
         for c in report.access:
@@ -334,13 +430,31 @@ def render_markdown(report: Report) -> str:
         lines += ["| | resource | attributes |", "| --- | --- | --- |"]
         for change in report.resources:
             attributes = ", ".join(f"`{a}`" for a in change.attributes)
+            if change.retired:
+                attributes = _RETIRED
             lines.append(f"| {change.kind} | `{change.address}` | {attributes} |")
         lines.append("")
     return "\n".join(lines)
 
 
+_RETIRED = "retired: Terraform forgets it, AWS keeps it"
+_LOSS_ADVICE = (
+    "Apply would destroy what these hold. To keep a resource in AWS, list it under `retired:` "
+    "in whimsy_config.yaml; to change a key or name, create a new resource and migrate."
+)
+
+
+def _loss_summary(report: Report) -> str:
+    count = len(report.data_loss)
+    return f"{count} stateful resource{'s' if count != 1 else ''} destroyed or replaced"
+
+
 def _cell(text: str) -> str:
     return "`" + text.replace("|", "\\|").replace("`", "'") + "`"
+
+
+def _plain(text: str) -> str:
+    return text.replace("|", "\\|")
 
 
 def _access_summary(report: Report) -> str:
@@ -413,4 +527,4 @@ def run(args: argparse.Namespace) -> int:
     )
     report = compare(before, after)
     print(render_markdown(report) if args.format == "markdown" else render_text(report), end="")
-    return EXIT_WIDENED if report.widened else 0
+    return report.exit_code

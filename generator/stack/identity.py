@@ -90,7 +90,7 @@ class Identity(Construct):
                 user_pool_id=self.user_pool.id,
                 # A browser app cannot keep a secret; SRP keeps the password off the wire.
                 generate_secret=False,
-                explicit_auth_flows=["ALLOW_REFRESH_TOKEN_AUTH", "ALLOW_USER_SRP_AUTH"],
+                explicit_auth_flows=list(identity.WEB_CLIENT_AUTH_FLOWS),
                 prevent_user_existence_errors="ENABLED",
                 enable_token_revocation=True,
                 supported_identity_providers=["COGNITO"],

@@ -96,14 +96,23 @@ def test_teardown_lifts_every_protection_a_destroy_meets() -> None:
     tables = COMMITTED["resource"]["aws_dynamodb_table"]
     protected = {n for n, t in tables.items() if t.get("deletion_protection_enabled")}
     assert protected and set(teardown["aws_dynamodb_table"]) == protected
-    assert all(v == {"deletion_protection_enabled": False}
+    assert all(v == {"deletion_protection_enabled": False,
+                     "lifecycle": {"prevent_destroy": False}}
                for v in teardown["aws_dynamodb_table"].values())  # fmt: skip
+    # prevent_destroy on every stateful resource would stop `whimsy local down`: lifted too
+    for kind, bodies in COMMITTED["resource"].items():
+        for name, body in bodies.items():
+            if body.get("lifecycle", {}).get("prevent_destroy"):
+                assert teardown[kind][name]["lifecycle"] == {"prevent_destroy": False}, name
     assert set(teardown["aws_s3_bucket"]) == set(COMMITTED["resource"]["aws_s3_bucket"])
-    assert all(v == {"force_destroy": True} for v in teardown["aws_s3_bucket"].values())
+    lifted = {"lifecycle": {"prevent_destroy": False}}
+    assert all(v == {"force_destroy": True, **lifted} for v in teardown["aws_s3_bucket"].values())
     assert set(teardown["aws_secretsmanager_secret"]) == set(
         COMMITTED["resource"]["aws_secretsmanager_secret"]
     )
-    assert teardown["aws_cognito_user_pool"] == {"users": {"deletion_protection": "INACTIVE"}}
+    assert teardown["aws_cognito_user_pool"] == {
+        "users": {"deletion_protection": "INACTIVE", **lifted}
+    }
     assert "aws_dynamodb_table.whimsy_handles" in override.addresses({"resource": teardown})
     assert override.teardown_override({"resource": {"aws_iam_role": {"r": {}}}}) == {}
 

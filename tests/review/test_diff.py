@@ -212,3 +212,105 @@ def test_cli_first_generation_is_all_added(
         f"Resources: {sum(len(v) for v in sample['resource'].values())} added"
         in capsys.readouterr().out
     )
+
+
+# --- data loss ----------------------------------------------------------------------------------
+
+
+def _set(attribute: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(body: dict[str, Any]) -> None:
+        assert attribute in body, attribute
+        body[attribute] = value
+
+    return change
+
+
+def test_sort_key_change_is_data_loss_first_in_text_and_markdown(
+    tmp_path: Path, sample: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    base = write_out(tmp_path / "base", sample)
+    after = edited(sample, "aws_dynamodb_table", "whimsy_user_data", _set("range_key", "sort"))
+    out = write_out(tmp_path / "out", after)
+    assert main(["diff", "--base-dir", str(base), "-o", str(out)]) == diff.EXIT_DATA_LOSS
+    text = capsys.readouterr().out.splitlines()
+    assert text[0] == "DATA LOSS: 1 stateful resource destroyed or replaced"
+    assert text[1] == (
+        "  aws_dynamodb_table.whimsy_user_data: loses its table (every item); "
+        "replaced (destroyed and created anew) because range_key changed"
+    )
+    assert "  -/+ aws_dynamodb_table.whimsy_user_data (range_key)" in text
+    args = ["diff", "--base-dir", str(base), "-o", str(out), "--format", "markdown"]
+    assert main(args) == diff.EXIT_DATA_LOSS
+    markdown = capsys.readouterr().out
+    assert markdown.startswith("## ⚠ DATA LOSS: 1 stateful resource destroyed or replaced\n")
+    assert (
+        "| `aws_dynamodb_table.whimsy_user_data` | table (every item) | "
+        "replaced (destroyed and created anew) because range_key changed |"
+    ) in markdown
+    assert markdown.index("DATA LOSS") < markdown.index("### whimsy diff")
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "attribute", "value"),
+    [
+        ("aws_dynamodb_table", "whimsy_user_data", "hash_key", "owner"),
+        ("aws_dynamodb_table", "whimsy_user_data", "name", "whimsy-user-data-v2"),
+        ("aws_s3_bucket", "user_files", "bucket", "whimsy-fs-2"),
+        ("aws_cognito_identity_pool", "identities", "identity_pool_name", "whimsy_ids"),
+    ],
+)
+def test_a_replacing_attribute_of_a_stateful_resource_is_data_loss(
+    sample: dict[str, Any], kind: str, name: str, attribute: str, value: str
+) -> None:
+    report = diff.compare(sample, edited(sample, kind, name, _set(attribute, value)))
+    [loss] = report.data_loss
+    assert loss.address == f"{kind}.{name}" and attribute in loss.why
+    assert report.exit_code == diff.EXIT_DATA_LOSS
+
+
+def test_a_removed_table_is_data_loss_unless_retired(sample: dict[str, Any]) -> None:
+    after: dict[str, Any] = json.loads(json.dumps(sample))
+    del after["resource"]["aws_dynamodb_table"]["whimsy_handles"]
+    report = diff.compare(sample, after)
+    assert [(loss.address, loss.lost, loss.why) for loss in report.data_loss] == [
+        (
+            "aws_dynamodb_table.whimsy_handles",
+            "table (every item)",
+            "removed from the config (Terraform destroys it)",
+        )
+    ]
+    assert report.exit_code == diff.EXIT_DATA_LOSS
+    after["removed"] = [
+        {"from": "aws_dynamodb_table.whimsy_handles", "lifecycle": {"destroy": False}}
+    ]
+    retired = diff.compare(sample, after)
+    assert retired.data_loss == [] and retired.exit_code != diff.EXIT_DATA_LOSS
+    assert (
+        "  -   aws_dynamodb_table.whimsy_handles (retired: Terraform forgets it, AWS keeps it)"
+        in diff.render_text(retired)
+    )
+
+
+def test_a_replaced_lambda_is_no_data_loss(sample: dict[str, Any]) -> None:
+    after = edited(sample, "aws_lambda_function", "fn_usage", _set("function_name", "usage-v2"))
+    report = diff.compare(sample, after)
+    assert ("replaced", "aws_lambda_function.fn_usage") in {
+        (r.kind, r.address) for r in report.resources
+    }
+    assert report.data_loss == [] and report.exit_code != diff.EXIT_DATA_LOSS
+    assert "DATA LOSS" not in diff.render_text(report) + diff.render_markdown(report)
+
+
+def test_data_loss_takes_precedence_over_widened_access(
+    tmp_path: Path, sample: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    after = edited(
+        sample, "aws_s3_bucket_policy", "user_files", edit_policy("policy", PUBLIC, "whimsy-fs/*")
+    )
+    del after["resource"]["aws_dynamodb_table"]["zineos_system_config"]
+    base = write_out(tmp_path / "base", sample)
+    out = write_out(tmp_path / "out", after)
+    assert main(["diff", "--base-dir", str(base), "-o", str(out)]) == diff.EXIT_DATA_LOSS
+    printed = capsys.readouterr().out
+    assert printed.startswith("DATA LOSS:")
+    assert "WIDENED  bucket policy whimsy-fs" in printed

@@ -4,7 +4,8 @@ Three scanners, one allow list:
 - checkov (offline) over the Terraform plan: the generic AWS checks (scanner.py);
 - parliament over every policy document in out/policies/ (policy_lint.py);
 - whimsy's own rules over out/terraform/main.tf.json: what checkov does not cover here
-  (rules.py).
+  (rules.py), and over the plan with the config's `adopt:` section: no stateful resource
+  destroyed, replaced, or created anew where one exists (WHIMSY_DATA_LOSS).
 Findings the platform accepts on purpose are listed, each with its reason, in the reviewed
 allow list review/gate-allowlist.yaml (allowlist.py). The gate fails (exit 1) on a finding
 that is not on the list, on a list entry that no longer matches a finding (stale), and on a
@@ -33,6 +34,8 @@ if TYPE_CHECKING:
 
 DEFAULT_OUT = Path("out")
 DEFAULT_ALLOWLIST = Path("review/gate-allowlist.yaml")
+CONFIG_NAME = "whimsy_config.yaml"
+DATA_LOSS = "WHIMSY_DATA_LOSS"
 TERRAFORM_JSON = Path("terraform/main.tf.json")
 REPO = Path(__file__).resolve().parents[3]
 
@@ -58,6 +61,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="scan this plan (`terraform show -json PLAN > FILE`) instead of planning "
         "OUT/terraform offline",
+    )
+    parser.add_argument(
+        "-c",
+        "--config",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the config that OUT was generated from, for what it adopts (default: "
+        "whimsy_config.yaml next to OUT)",
     )
     parser.add_argument(
         "--allowlist",
@@ -102,22 +114,31 @@ def read_plan(path: Path) -> dict[str, Any]:
     return plan
 
 
+def default_config(out_dir: Path) -> Path:
+    """whimsy_config.yaml next to out/ (where `whimsy generate` writes out/ by default)."""
+    return out_dir.parent / CONFIG_NAME
+
+
 def evaluate(
     out_dir: Path,
     allowlist_path: Path,
     plan: dict[str, Any] | None = None,
     plan_path: Path | None = None,
+    config_path: Path | None = None,
 ) -> Report:
     """Run every scanner and judge the findings against the allow list.
 
     The plan is scanned from plan_path if given, else from `plan` (written to a temporary
-    file), else planned offline from out_dir."""
+    file), else planned offline from out_dir. The config (default: next to out_dir) says what
+    exists already, for the data-loss rule."""
     import tempfile
 
+    from generator.config import load_config
     from generator.review.gate import allowlist, policy_lint, rules, scanner
     from generator.review.gate.tfjson import Configuration
 
     entries = allowlist.load(allowlist_path)  # a broken list fails before any slow work
+    adopt = load_config(config_path or default_config(out_dir), check_lambdas=False).config.adopt
     executable = scanner.locate(REPO)
     config = Configuration.read(out_dir / TERRAFORM_JSON)
     whimsy = rules.check(config)
@@ -134,6 +155,7 @@ def evaluate(
             path = Path(tmp) / "plan.json"
             path.write_text(json.dumps(plan), encoding="utf-8")
             scan = scanner.scan(executable, path)
+    whimsy = sorted({*whimsy, *rules.check_plan(plan, adopt)})
     planned = scanner.planned_resources(plan)
     problems = list(scan.problems)
     if scan.resource_count and scan.resource_count < planned:
@@ -152,6 +174,13 @@ def render(report: Report, verbose: bool = False, stream: TextIO | None = None) 
         print(line, file=stream or sys.stdout)
 
     verdict = report.verdict
+    losses = [finding for finding in verdict.new if finding.check == DATA_LOSS]
+    if losses:
+        count = f"{len(losses)} stateful resource{'s' if len(losses) != 1 else ''}"
+        say(f"DATA LOSS: {count} destroyed, replaced, or created where one exists:")
+        for finding in losses:
+            say(f"  {finding.resource}: {finding.message}")
+        say("  (to keep a resource in AWS, list it under `retired:` in the config)")
     if verdict.new:
         say(f"new findings ({len(verdict.new)}), not on the allow list {report.allowlist}:")
         for finding in verdict.new:
@@ -194,7 +223,7 @@ def render(report: Report, verbose: bool = False, stream: TextIO | None = None) 
 
 def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
-    report = evaluate(args.out, args.allowlist, plan_path=args.plan_json)
+    report = evaluate(args.out, args.allowlist, plan_path=args.plan_json, config_path=args.config)
     render(report, verbose=args.verbose)
     print(f"gate: {time.monotonic() - started:.1f} s in all")
     return 0 if report.clean else 1

@@ -30,14 +30,22 @@ can mutate the generated document and assert the finding.
 - WHIMSY_IAM_USER_SCOPE           users' roles: no Scan/PartiQL, LeadingKeys with its Null guard,
                                   listing only under the caller's own prefix, objects only in
                                   the caller's own folder
+
+One rule reads the plan instead (what Terraform will do is only known there) and the config's
+`adopt:` section (PLAN_RULES):
+
+- WHIMSY_DATA_LOSS                the plan destroys or replaces no stateful resource
+                                  (generator/model/stateful.py), and creates no bucket, user pool
+                                  or identity pool that `adopt:` says exists without importing it
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
+from generator.model.stateful import ADOPTABLE_CREATIONS, is_stateful, what_is_lost
 from generator.review.gate.findings import Finding
 from generator.review.gate.tfjson import (
     Configuration,
@@ -49,7 +57,11 @@ from generator.review.gate.tfjson import (
     statements,
 )
 
+if TYPE_CHECKING:
+    from generator.config.models import Adopt
+
 Rule = Callable[[Configuration], Iterator[Finding]]
+PlanRule = Callable[[Mapping[str, Any], "Adopt"], Iterator[Finding]]
 
 MIN_PASSWORD_LENGTH = 12
 MAX_TEMPORARY_PASSWORD_DAYS = 7
@@ -654,6 +666,109 @@ def delivery(config: Configuration) -> Iterator[Finding]:
             yield _finding(check, role, "a platform role without the platform boundary")
 
 
+# --- data loss (on the plan) ----------------------------------------------------------------
+
+# Terraform's action_reason (`terraform show -json`), in words.
+_ACTION_REASONS = {
+    "delete_because_no_resource_config": "it is no longer in the configuration",
+    "delete_because_no_module": "its module is no longer in the configuration",
+    "delete_because_count_index": "its count index is gone",
+    "delete_because_each_key": "its for_each key is gone",
+    "delete_because_wrong_repetition": "count/for_each changed",
+    "delete_because_no_move_target": "its moved block points at nothing",
+    "replace_because_tainted": "it is tainted",
+    "replace_by_request": "-replace asked for it",
+    "replace_by_triggers": "a replace_triggered_by reference changed",
+    "replace_because_cannot_update": "an attribute cannot change in place",
+}
+
+
+def _replace_reason(resource_change: Mapping[str, Any], change: Mapping[str, Any]) -> str:
+    paths = [
+        ".".join(str(step) for step in path)
+        for path in change.get("replace_paths") or []
+        if isinstance(path, list) and path
+    ]
+    if paths:
+        return f"{', '.join(paths)} forces replacement"
+    reason = resource_change.get("action_reason")
+    return _ACTION_REASONS.get(str(reason), "Terraform plans a replacement")
+
+
+def _adopted_bucket(after: Mapping[str, Any], adopt: Adopt) -> str | None:
+    name = after.get("bucket")
+    if any(bucket.name == name for bucket in adopt.buckets):
+        return f"adopt.buckets names {name}"
+    return None
+
+
+def _adopted_user_pool(after: Mapping[str, Any], adopt: Adopt) -> str | None:
+    return None if adopt.user_pool is None else f"adopt.user_pool names {adopt.user_pool.id}"
+
+
+def _adopted_identity_pool(after: Mapping[str, Any], adopt: Adopt) -> str | None:
+    pool = adopt.identity_pool
+    return None if pool is None else f"adopt.identity_pool names {pool.id}"
+
+
+# Per type in generator.model.stateful.ADOPTABLE_CREATIONS: where the config says the resource
+# the plan creates exists already (for the message), or None. A test keeps the two in step.
+ADOPTION_MATCHERS: dict[str, Callable[[Mapping[str, Any], Adopt], str | None]] = {
+    "aws_s3_bucket": _adopted_bucket,
+    "aws_cognito_user_pool": _adopted_user_pool,
+    "aws_cognito_identity_pool": _adopted_identity_pool,
+}
+
+
+def data_loss(plan: Mapping[str, Any], adopt: Adopt) -> Iterator[Finding]:
+    """The plan destroys or replaces a stateful resource (its actions include "delete": a
+    delete, or a replacement in either order), or creates a bucket, user pool or identity pool
+    that the config's `adopt:` says exists, without importing it (a second one would be
+    made). Importing shows as `change.importing` with actions no-op or update."""
+    check = "WHIMSY_DATA_LOSS"
+    for resource_change in plan.get("resource_changes") or []:
+        if not isinstance(resource_change, dict):
+            continue
+        kind = str(resource_change.get("type", ""))
+        if resource_change.get("mode", "managed") != "managed" or not is_stateful(kind):
+            continue
+        address = str(resource_change.get("address", kind))
+        change = resource_change.get("change") or {}
+        actions = [str(a) for a in change.get("actions") or []]
+        lost = what_is_lost(kind)
+        if "delete" in actions:
+            if "create" not in actions:
+                why = _ACTION_REASONS.get(str(resource_change.get("action_reason")), "")
+                verb = f"destroys it ({why})" if why else "destroys it"
+            else:
+                order = (
+                    "destroys it, then creates a new one"
+                    if actions.index("delete") < actions.index("create")
+                    else "creates a new one, then destroys this one"
+                )
+                verb = f"replaces it ({order}) because {_replace_reason(resource_change, change)}"
+            yield _finding(check, address, f"the plan {verb}: the {lost} is lost")
+        elif (
+            actions == ["create"]
+            and kind in ADOPTABLE_CREATIONS
+            and not change.get("importing")
+            and kind in ADOPTION_MATCHERS
+            and (where := ADOPTION_MATCHERS[kind](change.get("after") or {}, adopt))
+        ):
+            yield _finding(
+                check,
+                address,
+                f"the plan creates it although {where} as existing, and nothing imports it: "
+                f"Terraform would create a new one instead of adopting it, leaving the existing "
+                f"{lost} behind",
+            )
+
+
+PLAN_RULES: dict[str, PlanRule] = {
+    "WHIMSY_DATA_LOSS": data_loss,
+}
+
+
 RULES: dict[str, Rule] = {
     "WHIMSY_COGNITO_PASSWORD_POLICY": cognito_password_policy,
     "WHIMSY_COGNITO_MFA": cognito_mfa,
@@ -673,3 +788,8 @@ RULES: dict[str, Rule] = {
 def check(config: Configuration) -> list[Finding]:
     """Every rule over the configuration, findings sorted."""
     return sorted({finding for rule in RULES.values() for finding in rule(config)})
+
+
+def check_plan(plan: Mapping[str, Any], adopt: Adopt) -> list[Finding]:
+    """Every plan rule over `terraform show -json` output and the config's adopt section."""
+    return sorted({finding for rule in PLAN_RULES.values() for finding in rule(plan, adopt)})

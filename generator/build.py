@@ -12,7 +12,7 @@ from typing import Any
 from generator import __version__
 from generator.config import LoadedConfig, WhimsyConfig, load_config
 from generator.errors import UserError
-from generator.model import adoption
+from generator.model import adoption, bootstrap
 from generator.model.policies import all_policies
 from generator.output.files import Tree, diff_trees, read_tree, render_json, sha256, write_tree
 from generator.package import package_functions
@@ -87,6 +87,7 @@ def build_tree(loaded: LoadedConfig, fingerprint: str) -> Tree:
     tree: Tree = {f"lambdas/{name}.zip": p.archive for name, p in packaged.items()}
     hashes = {name: p.source_code_hash for name, p in packaged.items()}
     tree[TERRAFORM] = render_json(adoption.protect(config, synthesize(config, hashes)))
+    tree[bootstrap.BOOTSTRAP] = render_json(bootstrap.state_bucket_root(config))
     for name, document in all_policies(config).items():
         tree[f"policies/{name}.json"] = render_json(document)
     tree[ACCESS] = access_page(json.loads(tree[TERRAFORM]), config)

@@ -29,7 +29,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="whimsy",
         description="Compile whimsy_config.yaml (the Whimsy.Space platform, declared) into "
         "Terraform JSON and Lambda packages under out/.",
-        epilog="Exit codes: 0 ok, 1 a problem in your config or command, 2 an internal error.",
+        epilog="Exit codes: 0 ok, 1 a problem in your config or command (or, for adopt, "
+        "something refused), 2 an internal error; whimsy diff: 3 access widened, 4 data loss.",
     )
     parser.add_argument("--version", action="version", version=f"whimsy {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -72,6 +73,7 @@ _DELEGATED = (
     ("prove", "generator.review.prove", "prove the isolation promises with an SMT solver"),
     ("gate", "generator.review.gate", "security gate: checkov + policy lint + whimsy's checks"),
     ("local", "generator.local.commands", "run the platform on a local AWS emulator"),
+    ("adopt", "generator.adopt", "find what the account holds (read-only): the adopt: block"),
 )
 
 

@@ -13,7 +13,7 @@ from generator.config.models import WhimsyConfig
 from generator.config.yaml_source import Positions, YamlProblems, dotted, read_yaml
 from generator.errors import ConfigErrors, ConfigProblem, UserError
 
-__all__ = ["LoadedConfig", "WhimsyConfig", "load_config", "parse_config"]
+__all__ = ["LoadedConfig", "WhimsyConfig", "load_config", "locate", "parse_config"]
 
 
 @dataclass(frozen=True)
@@ -24,9 +24,14 @@ class LoadedConfig:
 
 
 def parse_config(
-    raw: bytes, filename: str = "whimsy_config.yaml", lambdas_dir: Path | None = None
+    raw: bytes,
+    filename: str = "whimsy_config.yaml",
+    lambdas_dir: Path | None = None,
+    *,
+    confirmations: bool = True,
 ) -> WhimsyConfig:
-    """Validate config bytes; raise ConfigErrors listing every problem with its position."""
+    """Validate config bytes; raise ConfigErrors listing every problem with its position.
+    confirmations=False: see checks.cross_checks."""
     try:
         document = read_yaml(raw)
     except YamlProblems as exc:
@@ -41,10 +46,15 @@ def parse_config(
     except ValidationError as exc:
         problems = [problem_from_pydantic(error, document.positions) for error in exc.errors()]
         raise ConfigErrors(filename, problems) from None
-    findings = cross_checks(config, lambdas_dir)
+    findings = cross_checks(config, lambdas_dir, confirmations=confirmations)
     if findings:
         raise ConfigErrors(filename, [_place(p, m, document.positions) for p, m in findings])
     return config
+
+
+def locate(raw: bytes, path: tuple[str | int, ...]) -> tuple[int, int]:
+    """(line, column) of a config path (or of its nearest ancestor in the file)."""
+    return read_yaml(raw).positions.locate(path, prefer_key=True)
 
 
 def _place(path: tuple[str | int, ...], message: str, positions: Positions) -> ConfigProblem:

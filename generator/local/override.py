@@ -71,6 +71,9 @@ EMULATOR_READ_QUIRKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         "*",
         ("custom_headers_config", "remove_headers_config"),
     ),
+    # DescribeIdentityPool answers only the tags given at creation, not those TagResource set
+    # later: an adopted pool (created without whimsy's tags) would re-plan its tags forever.
+    ("aws_cognito_identity_pool", "*", ("tags_all",)),
 )
 
 

@@ -194,6 +194,63 @@ def interleave(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     return arrange
 
 
+def transaction_conflict(items: int) -> Exception:
+    """The error AWS answers a transaction that met another one in progress on its items
+    (neither moto nor the serializing emulator ever produce it)."""
+    from botocore.exceptions import ClientError
+
+    reasons = [{"Code": "TransactionConflict", "Message": "Transaction is ongoing"}]
+    reasons += [{"Code": "None"}] * (items - 1)
+    return ClientError(
+        {"Error": {"Code": "TransactionCanceledException", "Message": "Transaction cancelled"},
+         "CancellationReasons": reasons},
+        "TransactWriteItems",
+    )  # fmt: skip
+
+
+class Conflicting:
+    """A boto3 DynamoDB client whose first `times` TransactWriteItems calls are cancelled by a
+    conflict, as on AWS under concurrent transactions; then the real call."""
+
+    def __init__(self, real: Any, times: int) -> None:
+        self._real, self.left, self.calls = real, times, 0
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._real, name)
+        if name != "transact_write_items":
+            return attribute
+
+        def call(**kwargs: Any) -> Any:
+            self.calls += 1
+            if self.left:
+                self.left -= 1
+                raise transaction_conflict(len(kwargs["TransactItems"]))
+            return attribute(**kwargs)
+
+        return call
+
+
+@pytest.fixture
+def conflicts(monkeypatch: pytest.MonkeyPatch) -> Callable[[ModuleType, int], Conflicting]:
+    """conflicts(module, times): the module's transactions conflict `times` times first."""
+
+    def arrange(module: ModuleType, times: int) -> Conflicting:
+        real = module.client
+        wrapper: dict[str, Conflicting] = {}
+
+        def client(service: str) -> Any:
+            if service != "dynamodb":
+                return real(service)
+            if "dynamodb" not in wrapper:
+                wrapper["dynamodb"] = Conflicting(real(service), times)
+            return wrapper["dynamodb"]
+
+        monkeypatch.setattr(module, "client", client)
+        return client("dynamodb")  # type: ignore[no-any-return]
+
+    return arrange
+
+
 @pytest.fixture
 def load_handler(request: pytest.FixtureRequest) -> Callable[[], ModuleType]:
     """A fresh import of the calling test's function (fresh caches and clients)."""

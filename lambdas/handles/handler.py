@@ -2,7 +2,9 @@
 
 Two items per claim, written in one transaction (see generator/model/handles.py):
 handle#<h> -> identity_id and identity#<id> -> handle, each created only if absent, so a
-handle has one owner and an owner one handle, whatever requests race.
+handle has one owner and an owner one handle, whatever requests race. A transaction that
+meets a concurrent one on the same items (TransactionConflict) decided nothing: it is retried,
+then answered 503 busy, never "taken".
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from whimsy_runtime import (
     http_handler,
     identity_id,
     json_response,
+    transactions,
 )
 
 HANDLE = re.compile(r"(?!-)[a-z0-9-]{2,63}(?<!-)")
@@ -66,72 +69,72 @@ def handle_of(identity: str) -> str | None:
     return str(item["handle"]["S"]) if item else None
 
 
-def claim(handle: str, identity: str) -> dict[str, Any]:
-    from botocore.exceptions import ClientError
-
+def _transact(items: list[dict[str, Any]]) -> list[str] | None:
+    """None when committed, else why its conditions cancelled it; 503 while other
+    transactions on the same handle keep it locked (nothing was decided)."""
     try:
-        client("dynamodb").transact_write_items(
-            TransactItems=[
-                {
-                    "Put": {
-                        "TableName": table(),
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                        "Item": {"pk": {"S": f"handle#{handle}"}, "identity_id": {"S": identity}},
-                    }
-                },
-                {
-                    "Put": {
-                        "TableName": table(),
-                        "ConditionExpression": "attribute_not_exists(pk)",
-                        "Item": {"pk": {"S": f"identity#{identity}"}, "handle": {"S": handle}},
-                    }
-                },
-            ]
-        )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "TransactionCanceledException":
-            raise
+        return transactions.transact(client("dynamodb"), items)
+    except transactions.Busy:
+        raise HttpError(503, "busy", "Another change to this handle is in progress; try again.",
+                        {"retry-after": "1"}) from None  # fmt: skip
+
+
+def claim(handle: str, identity: str) -> dict[str, Any]:
+    cancelled = _transact(
+        [
+            {
+                "Put": {
+                    "TableName": table(),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                    "Item": {"pk": {"S": f"handle#{handle}"}, "identity_id": {"S": identity}},
+                }
+            },
+            {
+                "Put": {
+                    "TableName": table(),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                    "Item": {"pk": {"S": f"identity#{identity}"}, "handle": {"S": handle}},
+                }
+            },
+        ]
+    )
+    if cancelled is not None:  # a condition failed: the handle or the identity is taken
         current = handle_of(identity)
         if current == handle:
             return {"handle": handle, "identity_id": identity}  # already yours: idempotent
         if current is not None:
             raise HttpError(
                 409, "already_have_handle", f"You already have '{current}'; release it first."
-            ) from None
-        raise HttpError(409, "handle_taken", f"'{handle}' is taken.") from None
+            )
+        raise HttpError(409, "handle_taken", f"'{handle}' is taken.")
     log.info("handle claimed", handle=handle)
     return {"handle": handle, "identity_id": identity}
 
 
 def release(handle: str, identity: str) -> None:
-    from botocore.exceptions import ClientError
-
-    try:
-        client("dynamodb").transact_write_items(
-            TransactItems=[
-                {
-                    "Delete": {
-                        "TableName": table(),
-                        "Key": {"pk": {"S": f"handle#{handle}"}},
-                        "ConditionExpression": "identity_id = :me",
-                        "ExpressionAttributeValues": {":me": {"S": identity}},
-                    }
-                },
-                {
-                    "Delete": {
-                        "TableName": table(),
-                        "Key": {"pk": {"S": f"identity#{identity}"}},
-                        "ConditionExpression": "#h = :handle",
-                        "ExpressionAttributeNames": {"#h": "handle"},
-                        "ExpressionAttributeValues": {":handle": {"S": handle}},
-                    }
-                },
-            ]
-        )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "TransactionCanceledException":
-            raise
-        raise HttpError(404, "not_your_handle", f"You do not have '{handle}'.") from None
+    cancelled = _transact(
+        [
+            {
+                "Delete": {
+                    "TableName": table(),
+                    "Key": {"pk": {"S": f"handle#{handle}"}},
+                    "ConditionExpression": "identity_id = :me",
+                    "ExpressionAttributeValues": {":me": {"S": identity}},
+                }
+            },
+            {
+                "Delete": {
+                    "TableName": table(),
+                    "Key": {"pk": {"S": f"identity#{identity}"}},
+                    "ConditionExpression": "#h = :handle",
+                    "ExpressionAttributeNames": {"#h": "handle"},
+                    "ExpressionAttributeValues": {":handle": {"S": handle}},
+                }
+            },
+        ]
+    )
+    if cancelled is not None:
+        raise HttpError(404, "not_your_handle", f"You do not have '{handle}'.")
     log.info("handle released", handle=handle)
 
 

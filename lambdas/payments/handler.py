@@ -6,7 +6,9 @@ GET  /payments/entitlements  (signed in)  what the caller has bought
 
 A checkout.session.completed event grants its entitlement exactly once: the grant and an
 event#<id> marker are written in one transaction that fails if the marker exists, so a
-redelivered or concurrently delivered event changes nothing.
+redelivered or concurrently delivered event changes nothing. A delivery whose transaction
+meets a concurrent one (TransactionConflict: undecided) is retried, then answered 503 so that
+Stripe delivers it again.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from whimsy_runtime import (
     http_handler,
     identity_id,
     json_response,
+    transactions,
 )
 
 log = get_logger("whimsy.payments")
@@ -85,8 +88,6 @@ def checkout(request: HttpRequest) -> dict[str, Any]:
 
 def grant(event_id: str, session: dict[str, Any]) -> bool:
     """Record the entitlement once per event; False when this event was already applied."""
-    from botocore.exceptions import ClientError
-
     metadata = session.get("metadata") or {}
     identity, product = metadata.get("identity_id"), metadata.get("product")
     if not isinstance(identity, str) or product not in products():
@@ -94,8 +95,9 @@ def grant(event_id: str, session: dict[str, Any]) -> bool:
         return False
     now = str(int(time.time()))
     try:
-        client("dynamodb").transact_write_items(
-            TransactItems=[
+        cancelled = transactions.transact(
+            client("dynamodb"),
+            [
                 {
                     "Put": {
                         "TableName": table(),
@@ -119,12 +121,14 @@ def grant(event_id: str, session: dict[str, Any]) -> bool:
                         },
                     }
                 },
-            ]
+            ],
         )
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "TransactionCanceledException":
-            return False
-        raise
+    except transactions.Busy:
+        # another delivery of this event holds it: undecided, so Stripe must deliver again
+        raise HttpError(503, "busy", "The event is being processed; deliver it again.",
+                        {"retry-after": "1"}) from None  # fmt: skip
+    if cancelled is not None:
+        return False  # the marker exists: this event was applied
     log.info("entitlement granted", event=event_id, product=product)
     return True
 

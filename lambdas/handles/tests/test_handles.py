@@ -133,6 +133,29 @@ def test_a_rival_release_cannot_take_a_claim_away(handles: Any, interleave: Any)
     assert call(handles, "PUT", "contested", "sub-bob")[0] == 200
 
 
+def test_a_claim_that_meets_a_concurrent_transaction_is_retried(
+    handles: Any, conflicts: Any
+) -> None:
+    # AWS cancels a transaction that meets another one in progress on its items
+    # (TransactionConflict): nothing was decided, so the claim is tried again, not refused
+    client = conflicts(handles, 2)
+    assert call(handles, "PUT", "contested", "sub-bob") == (
+        200, {"handle": "contested", "identity_id": BOB})  # fmt: skip
+    assert client.calls == 3
+    assert rows("handle#") == {"handle#contested": BOB}
+
+
+def test_a_claim_that_keeps_conflicting_is_503_and_writes_nothing(
+    handles: Any, conflicts: Any
+) -> None:
+    stuck = conflicts(handles, 100)
+    status, body = call(handles, "PUT", "contested", "sub-bob")
+    assert (status, body["error"]) == (503, "busy")  # not "taken": nobody has it
+    assert rows("") == {}
+    stuck.left = 0
+    assert call(handles, "PUT", "contested", "sub-bob")[0] == 200
+
+
 # --- the same promises under real concurrency, against the emulator's atomic DynamoDB -----
 
 

@@ -205,6 +205,28 @@ def items() -> list[dict[str, Any]]:
     return boto3.client("dynamodb", region_name=REGION).scan(TableName="entitlements")["Items"]
 
 
+def test_a_delivery_that_meets_a_concurrent_transaction_is_retried_and_grants_once(
+    payments: Any, conflicts: Any
+) -> None:
+    client = conflicts(payments, 1)
+    payload = completed_event()
+    assert deliver(payments, payload, signed(payload))[1]["granted"] is True
+    assert client.calls == 2
+    assert owned(payments) == ["paint-composer-pro"]
+
+
+def test_a_delivery_that_keeps_conflicting_is_503_so_stripe_delivers_it_again(
+    payments: Any, conflicts: Any
+) -> None:
+    stuck = conflicts(payments, 100)
+    payload = completed_event()
+    status, body = deliver(payments, payload, signed(payload))
+    assert (status, body["error"]) == (503, "busy")  # not "granted: false": undecided
+    assert items() == []
+    stuck.left = 0  # Stripe's next delivery
+    assert deliver(payments, payload, signed(payload))[1]["granted"] is True
+
+
 def test_a_delivery_overtaken_by_its_redelivery_grants_nothing(
     payments: Any, interleave: Any
 ) -> None:

@@ -134,11 +134,22 @@ def check_buckets(config: WhimsyConfig) -> Iterator[Finding]:
         seen.setdefault(name, path)
 
 
+PUBLIC_PROMISE = (
+    "anyone may read only inside a user's public folder ({identity}/public/...): the platform "
+    "promises that nobody but the owner reads a user's other files"
+)
+
+
 def check_folder_rules(config: WhimsyConfig) -> Iterator[Finding]:
     rules = config.storage.folders
     parsed = [folders.parse(rule.path) for rule in rules]
+    # a rule that breaks the public promise is the error; rules inside it are not "redundant"
+    breaking = {i for i, (r, p) in enumerate(zip(rules, parsed, strict=True))
+                if r.anyone and not p.in_public_folder}  # fmt: skip
     for i, (rule, pattern) in enumerate(zip(rules, parsed, strict=True)):
         path: Path = ("storage", "folders", i)
+        if i in breaking:
+            yield (*path, "anyone"), f"{PUBLIC_PROMISE}; '{rule.path}' is not inside it"
         if not rule.owner and not rule.anyone and rule.well_known is None:
             yield path, "grants nothing; give it owner: or anyone: actions, or remove it"
         if "list" in rule.owner and not pattern.subtree:
@@ -151,7 +162,12 @@ def check_folder_rules(config: WhimsyConfig) -> Iterator[Finding]:
                     yield (*path, "path"), f"the same path as storage.folders[{j}]"
                 continue
             adds = set(rule.owner) - set(other.owner) or set(rule.anyone) - set(other.anyone)
-            if other_pattern.covers(pattern) and not adds and (rule.owner or rule.anyone):
+            if (
+                other_pattern.covers(pattern)
+                and not adds
+                and (rule.owner or rule.anyone)
+                and j not in breaking
+            ):
                 yield (
                     (*path, "path"),
                     (

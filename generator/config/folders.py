@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 
 IDENTITY = "{identity}"
+# The one folder the platform lets anyone read: <identity-id>/public/ and what is below it.
+PUBLIC_FOLDER = "public"
 _SEGMENT = re.compile(r"[A-Za-z0-9!_.'()-]+")
 
 
@@ -33,6 +35,15 @@ class FolderPattern:
             return not other.subtree and other.segments == self.segments
         inside = other.segments[: len(self.segments)] == self.segments
         return inside and (other.subtree or len(other.segments) > len(self.segments))
+
+    @property
+    def in_public_folder(self) -> bool:
+        """Whether every key it matches lies inside <identity-id>/public/."""
+        return (
+            bool(self.segments)
+            and self.segments[0] == PUBLIC_FOLDER
+            and (self.subtree or len(self.segments) > 1)
+        )
 
     def __str__(self) -> str:
         return "/".join((IDENTITY, *self.segments, *(["*"] if self.subtree else [])))

@@ -547,6 +547,32 @@ CASES = [
         ],
     ),
     Bad(
+        # the whole folder world-readable: refused at the rule that does it, with the promise;
+        # the public/* rule inside it is not blamed as redundant
+        "anyone-reads-every-users-folder",
+        edit(
+            "      owner: [read, write, delete, list]\n",
+            "      owner: [read, write, delete, list]\n      anyone: [read]\n",
+        ),
+        [
+            "whimsy_config.yaml:60:7: storage.folders[0].anyone: anyone may read only inside a "
+            "user's public folder ({identity}/public/...): the platform promises that nobody but "
+            "the owner reads a user's other files; '{identity}/*' is not inside it",
+        ],
+    ),
+    Bad(
+        "anyone-reads-a-shared-folder",
+        edit(
+            FOLDER_RULES_END,
+            FOLDER_RULES_END + '    - path: "{identity}/shared/*"\n      anyone: [read]\n',
+        ),
+        [
+            "whimsy_config.yaml:68:7: storage.folders[3].anyone: anyone may read only inside a "
+            "user's public folder ({identity}/public/...): the platform promises that nobody but "
+            "the owner reads a user's other files; '{identity}/shared/*' is not inside it",
+        ],
+    ),
+    Bad(
         "list-on-a-single-file",
         edit(
             FOLDER_RULES_END,
@@ -555,6 +581,9 @@ CASES = [
         ),
         [
             "whimsy_config.yaml:68:7: storage.folders[3].owner: 'list' applies to folders; end the path with '/*'",
+            "whimsy_config.yaml:69:7: storage.folders[3].anyone: anyone may read only inside a "
+            "user's public folder ({identity}/public/...): the platform promises that nobody but "
+            "the owner reads a user's other files; '{identity}/notes.txt' is not inside it",
         ],
     ),
     Bad(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 
 def printable(text: str) -> str:
@@ -50,3 +51,21 @@ class ConfigErrors(UserError):
         count = len(self.problems)
         lines.append(f"{count} error{'s' if count != 1 else ''} in {self.filename}")
         return "\n".join(lines)
+
+
+class MissingDependency(UserError):
+    """An optional library a command needs is not installed: say what to install."""
+
+
+def require(module: str, command: str, extra: str) -> Any:
+    """Import an optional dependency of `command`, or fail with the command that installs it
+    (exit 1), never as a bug in whimsy."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        raise MissingDependency(
+            f"{command} needs {module.split('.')[0]}, which is not installed: "
+            f"pip install -e '.[{extra}]' (in the whimsy checkout)"
+        ) from None

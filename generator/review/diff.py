@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from generator.errors import UserError
+from generator.errors import MissingDependency, UserError
 from generator.model.stateful import is_stateful, what_is_lost
 from generator.review.deployed import TERRAFORM_FILE, Deployment, deployment_from_terraform
 
@@ -253,7 +253,7 @@ def _pattern_widens(before: str, after: str) -> bool:
         solver.add(api.InRe(subject, regex(_escape_variables(after), True)))
         solver.add(api.Not(api.InRe(subject, regex(_escape_variables(before), True))))
         return bool(solver.check() != api.unsat)
-    except ImportError:  # no solver installed: be conservative
+    except (ImportError, MissingDependency):  # no solver installed: be conservative
         return True
 
 

@@ -43,9 +43,9 @@ class EncodingError(ValueError):
 
 def z3() -> Any:
     """cvc5's z3-style API, imported on first use."""
-    import cvc5.pythonic as api  # type: ignore[import-untyped]
+    from generator.errors import require
 
-    return api
+    return require("cvc5.pythonic", "whimsy prove", "prove")
 
 
 @dataclass

@@ -135,18 +135,19 @@ def prepare(document: dict[str, Any], role_arn: str) -> dict[str, Any]:
 @functools.cache
 def _load_community_config() -> None:
     """The titles and severities of the community auditors' findings (as parliament's CLI)."""
-    import parliament  # type: ignore[import-untyped]
+    from generator.errors import require
 
+    parliament = require("parliament", "whimsy gate", "gate")
     override = Path(parliament.__file__).parent / "community_auditors" / "config_override.yaml"
     parliament.override_config(str(override))
 
 
 def lint_document(name: str, text: str, config: Configuration) -> list[Finding]:
     """Findings of one policy document (its review file's text)."""
-    from parliament import analyze_policy_string, enhance_finding
+    _load_community_config()  # first: a missing parliament is reported as what to install
+    from parliament import analyze_policy_string, enhance_finding  # type: ignore[import-untyped]
     from parliament.cli import is_finding_filtered  # type: ignore[import-untyped]
 
-    _load_community_config()
     resource = f"{POLICIES_DIR}/{name}.json"
     try:
         document = json.loads(placeholders(text, config))

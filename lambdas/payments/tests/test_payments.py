@@ -269,6 +269,7 @@ def test_concurrent_deliveries_of_one_event_grant_once(
             [lambda payload=payload: deliver(payments_on_emulator, payload, signed(payload))]
             * DELIVERIES
         )
+        assert [status for status, _ in answers] == [200] * DELIVERIES, answers
         assert sorted(body["granted"] for _, body in answers) == [False] * (DELIVERIES - 1) + [True]
     granted = {
         item["identity_id"]["S"]: item["event_id"]["S"] for item in items() if "event_id" in item

@@ -247,6 +247,24 @@ def test_wildcard_public_path_is_caught(
     assert finding.message.startswith("public read of arn:aws:s3:::whimsy-fs/*/public/*:")
 
 
+@pytest.mark.parametrize("folder", ["*", "shared/*"])
+def test_a_public_read_outside_public_folders_is_caught(
+    committed: Document, entries: list[allowlist.Entry], folder: str
+) -> None:
+    """What validate refuses (anyone: on {identity}/* or {identity}/shared/*), caught again in
+    a document that bypassed it."""
+    identity = "us-east-1:????????-????-????-????-????????????"
+    resource = f"arn:aws:s3:::whimsy-fs/{identity}/{folder}"
+
+    def change(policy: Document) -> None:
+        statement(policy, "PublicFolders")["Resource"] = resource
+
+    mutated = mutate_policy(committed, "aws_s3_bucket_policy", "user_files", "policy", change)
+    [finding] = new_rule_findings(mutated, entries)
+    assert finding.check == "WHIMSY_S3_PUBLIC_ACCESS"
+    assert finding.message.startswith(f"public read of {resource}: anyone may read only inside")
+
+
 def test_public_write_is_caught(committed: Document, entries: list[allowlist.Entry]) -> None:
     def change(policy: Document) -> None:
         statement(policy, "PublicFolders")["Action"] = ["s3:GetObject", "s3:PutObject"]

@@ -64,6 +64,9 @@ Rule = Callable[[Configuration], Iterator[Finding]]
 PlanRule = Callable[[Mapping[str, Any], "Adopt"], Iterator[Finding]]
 
 MIN_PASSWORD_LENGTH = 12
+# A public object key: one folder name (an identity id or its fixed-length pattern), then the
+# public folder (generator/config/folders.py PUBLIC_FOLDER).
+PUBLIC_KEY = re.compile(r"^[^*/]+/public/")
 MAX_TEMPORARY_PASSWORD_DAYS = 7
 COGNITO_IDENTITY = "cognito-identity.amazonaws.com"
 IDENTITY_VARIABLE = "${cognito-identity.amazonaws.com:sub}"
@@ -359,12 +362,13 @@ def s3_public_access(config: Configuration) -> Iterator[Finding]:
                 statement.get("NotResource")
             ):
                 path = _object_key(str(resource), arns)
-                if path is None or "*" in path[:-1] or not re.match(r"^[^*]+/", path):
+                if path is None or "*" in path[:-1] or not PUBLIC_KEY.match(path):
                     yield _finding(
                         check,
                         bucket,
-                        f"public read of {resource}: a public path must be a fixed "
-                        "folder of one identity, with `*` only at the end",
+                        f"public read of {resource}: anyone may read only inside one "
+                        "identity's public folder (<identity-id>/public/..., `*` only at the "
+                        "end): nobody but the owner reads a user's other files",
                     )
 
 

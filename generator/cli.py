@@ -30,7 +30,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Compile whimsy_config.yaml (the Whimsy.Space platform, declared) into "
         "Terraform JSON and Lambda packages under out/.",
         epilog="Exit codes: 0 ok, 1 a problem in your config or command (or, for adopt, "
-        "something refused), 2 an internal error; whimsy diff: 3 access widened, 4 data loss.",
+        "something refused), 2 an internal error; whimsy diff: 3 routine, 4 high or data loss, "
+        "5 critical.",
     )
     parser.add_argument("--version", action="version", version=f"whimsy {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

@@ -13,6 +13,9 @@ from dataclasses import dataclass
 IDENTITY = "{identity}"
 # The one folder the platform lets anyone read: <identity-id>/public/ and what is below it.
 PUBLIC_FOLDER = "public"
+# An object key (or key pattern) inside it: one folder name (an identity id, or its
+# fixed-length IAM pattern), then the public folder. The gate and the diff judge keys by it.
+PUBLIC_OBJECT_KEY = re.compile(rf"^[^*/]+/{PUBLIC_FOLDER}/")
 _SEGMENT = re.compile(r"[A-Za-z0-9!_.'()-]+")
 
 

@@ -14,9 +14,14 @@ replaces because an attribute the provider cannot change in place changed, loses
 It is reported first, loudly, and decides the exit code. A resource retired with a
 `removed { lifecycle { destroy = false } }` block is only forgotten by Terraform, not lost.
 
-Exit codes: 0 nothing lost and access did not widen, 3 access widened (the change needs a
-security review), 4 data loss (takes precedence over 3), 1 a problem with the command (no such
-ref or directory).
+Severity: every widened grant is ranked (severity_of): critical (anyone reading or writing
+beyond <identity-id>/public/, a user's role reaching other users' files or items, a trust
+widened), high (a function's or the delivery roles' reach into every user's private files or
+a per-user table; data loss), routine (everything else that widens, e.g. a new grant confined
+to the caller's own folder or partition, a new function's role), narrowed.
+
+Exit codes, by the highest severity: 0 nothing widened or lost, 3 routine, 4 high (data loss
+included), 5 critical; 1 a problem with the command (no such ref or directory).
 """
 
 from __future__ import annotations
@@ -30,13 +35,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from generator.config.folders import PUBLIC_OBJECT_KEY
 from generator.errors import MissingDependency, UserError
 from generator.model.stateful import is_stateful, what_is_lost
 from generator.review.deployed import TERRAFORM_FILE, Deployment, deployment_from_terraform
 
-EXIT_WIDENED = 3
-EXIT_DATA_LOSS = 4
+EXIT_WIDENED = 3  # routine
+EXIT_HIGH = EXIT_DATA_LOSS = 4
+EXIT_CRITICAL = 5
 Direction = Literal["widened", "narrowed"]
+Severity = Literal["critical", "high", "routine", "narrowed"]
+SEVERITIES: tuple[Severity, ...] = ("critical", "high", "routine", "narrowed")
+EXIT_CODES: Mapping[Severity, int] = {
+    "critical": EXIT_CRITICAL, "high": EXIT_HIGH, "routine": EXIT_WIDENED, "narrowed": 0,
+}  # fmt: skip
+IDENTITY_SUB = "${cognito-identity.amazonaws.com:sub}"
 
 # Attributes whose change makes the AWS provider replace the resource (ForceNew in its schema),
 # for the resource types whimsy generates. Curated from the provider's source (the JSON schema
@@ -99,6 +112,20 @@ class AccessChange:
     direction: Direction
     holder: str
     what: str  # in words
+    severity: Severity = "routine"
+    why: str = ""  # why this severity, in words
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the severity of a grant depends on, read from both sides of the change."""
+
+    user_holders: frozenset[str] = frozenset()  # "role <name>" of the identity-pool roles
+    delivery_holders: frozenset[str] = frozenset()  # the CI roles
+    user_buckets: frozenset[str] = frozenset()  # buckets of users' folders
+    per_user_tables: frozenset[str] = frozenset()  # table ARNs users reach by partition
+    existing_holders: frozenset[str] = frozenset()  # holders on the base side (a new role's
+    # trust is not a widened trust)
 
 
 @dataclass(frozen=True)
@@ -137,10 +164,15 @@ class Report:
         return data_losses(self.resources)
 
     @property
-    def exit_code(self) -> int:
+    def severity(self) -> Severity:
+        found = {change.severity for change in self.access}
         if self.data_loss:
-            return EXIT_DATA_LOSS
-        return EXIT_WIDENED if self.widened else 0
+            found.add("high")
+        return next((s for s in SEVERITIES if s in found), "narrowed")
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.severity]
 
 
 # --- grants -----------------------------------------------------------------------------------
@@ -191,7 +223,20 @@ def _canonical(value: Any) -> str:
 # --- classifying changes ----------------------------------------------------------------------
 
 
-def access_changes(before: set[Grant], after: set[Grant]) -> list[AccessChange]:
+def access_changes(
+    before: set[Grant], after: set[Grant], context: Context | None = None
+) -> list[AccessChange]:
+    context = context or Context()
+
+    def _change(widens: bool, grant: Grant, what: str, actions: Sequence[str] = ()) -> AccessChange:
+        # a statement's actions together: the change is as severe as its most severe action
+        ranked = sorted(
+            severity_of(dataclasses.replace(grant, action=a), widens, context)
+            for a in (actions or [grant.action])
+        )
+        severity, why = min(ranked, key=lambda found: SEVERITIES.index(found[0]))
+        return AccessChange("widened" if widens else "narrowed", grant.holder, what, severity, why)
+
     added = sorted(after - before)
     removed = sorted(before - after)
     changes: list[AccessChange] = []
@@ -214,11 +259,11 @@ def access_changes(before: set[Grant], after: set[Grant]) -> list[AccessChange]:
     for grant, actions in _by_statement(unpaired).items():
         widens = grant.effect == "Allow"
         verb = "grants" if widens else "denies"
-        changes.append(_change(widens, grant, f"now {verb} {_describe(grant, actions)}"))
+        changes.append(_change(widens, grant, f"now {verb} {_describe(grant, actions)}", actions))
     for grant, actions in _by_statement(removed).items():
         widens = grant.effect == "Deny"
         verb = "no longer grants" if not widens else "no longer denies"
-        changes.append(_change(widens, grant, f"{verb} {_describe(grant, actions)}"))
+        changes.append(_change(widens, grant, f"{verb} {_describe(grant, actions)}", actions))
     return _merge(changes)
 
 
@@ -290,8 +335,85 @@ def _condition_set(text: str) -> set[tuple[str, str, str]]:
     }
 
 
-def _change(widens: bool, grant: Grant, what: str) -> AccessChange:
-    return AccessChange("widened" if widens else "narrowed", grant.holder, what)
+# --- severity ---------------------------------------------------------------------------------
+
+
+def _object_key(resource: str, buckets: frozenset[str]) -> str | None:
+    """The key pattern of an object ARN in one of the buckets, else None."""
+    for bucket in buckets:
+        prefix = f"arn:aws:s3:::{bucket}/"
+        if resource.startswith(prefix):
+            return resource[len(prefix) :]
+    return None
+
+
+def _anonymous(principal: str) -> bool:
+    return principal in ('"*"', '{"AWS":"*"}')
+
+
+def severity_of(grant: Grant, widens: bool, context: Context) -> tuple[Severity, str]:
+    """How much a widened grant matters: who gains it, on whose data (module docstring)."""
+    if not widens:
+        return "narrowed", ""
+    resource = grant.resource
+    key = _object_key(resource, context.user_buckets)
+    public = key is not None and bool(PUBLIC_OBJECT_KEY.match(key)) and "*" not in key[:-1]
+    private_files = key is not None and not public and IDENTITY_SUB not in key
+    if grant.effect == "Deny":
+        return "high", "a deny no longer applies"
+    if grant.holder.startswith("trust of role") and grant.holder in context.existing_holders:
+        return "critical", "who may assume the role widened"
+    if grant.holder.startswith("bucket policy") and _anonymous(grant.principal):
+        if grant.action == "s3:getobject" and (key is None or public):
+            return "routine", "anyone reads one more public path"
+        return "critical", "anyone may now reach beyond <identity-id>/public/"
+    per_user_items = resource in context.per_user_tables or any(
+        resource.startswith(table + "/") for table in context.per_user_tables
+    )
+    if grant.holder in context.user_holders:
+        if private_files:
+            return "critical", "a user's role reaches other users' private files"
+        if per_user_items:
+            if "dynamodb:LeadingKeys" not in grant.conditions:
+                return "critical", "a user's role reaches other users' items"
+            return "routine", "confined to the caller's own partition"
+        if key is not None and IDENTITY_SUB in key:
+            return "routine", "confined to the caller's own folder"
+        return "routine", ""
+    if private_files:
+        return "high", "reaches into every user's private files"
+    if per_user_items:
+        return "high", "reaches into a per-user table's items (every user's)"
+    if grant.holder in context.delivery_holders:
+        return "high", "the delivery roles: needs an administrator apply"
+    return "routine", ""
+
+
+def context_of(before: Deployment | None, after: Deployment | None) -> Context:
+    sides = [d for d in (before, after) if d is not None]
+    existing = {grant.holder for grant in grants(before)} if before is not None else set()
+    return dataclasses.replace(_context(*sides), existing_holders=frozenset(existing))
+
+
+def _context(*deployments: Deployment) -> Context:
+    user_holders, delivery, buckets, tables = set(), set(), set(), set()
+    for deployment in deployments:
+        for local in deployment.identity_roles.values():
+            role = deployment.roles[local]
+            user_holders.add(f"role {role.name}")
+            for policy in role.policies:
+                for grant in _grants("", policy):
+                    if IDENTITY_SUB in grant.resource and grant.resource.startswith(
+                        "arn:aws:s3:::"
+                    ):
+                        buckets.add(grant.resource.removeprefix("arn:aws:s3:::").split("/")[0])
+                    if "dynamodb:LeadingKeys" in grant.conditions:
+                        tables.add(grant.resource.split("/index/")[0])
+        for local in ("deploy", "plan"):
+            if local in deployment.roles:
+                delivery.add(f"role {deployment.roles[local].name}")
+    return Context(frozenset(user_holders), frozenset(delivery), frozenset(buckets),
+                   frozenset(tables))  # fmt: skip
 
 
 def _describe(grant: Grant, actions: Sequence[str]) -> str:
@@ -305,7 +427,7 @@ def _who(grant: Grant) -> str:
 
 def _merge(changes: Iterable[AccessChange]) -> list[AccessChange]:
     unique = dict.fromkeys(changes)
-    return sorted(unique, key=lambda c: (c.direction != "widened", c.holder, c.what))
+    return sorted(unique, key=lambda c: (SEVERITIES.index(c.severity), c.holder, c.what))
 
 
 # --- resources --------------------------------------------------------------------------------
@@ -374,8 +496,9 @@ def _resources(document: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 
 def compare(before: Mapping[str, Any], after: Mapping[str, Any]) -> Report:
+    old, new = (deployment_from_terraform(dict(d)) if d else None for d in (before, after))
     return Report(
-        access=access_changes(_grants_of(before), _grants_of(after)),
+        access=access_changes(_grants_of(before), _grants_of(after), context_of(old, new)),
         resources=resource_changes(before, after),
     )
 
@@ -399,7 +522,7 @@ def render_text(report: Report) -> str:
             lines.append(f"  {loss.address}: loses its {loss.lost}; {loss.why}")
         lines.append(f"  {_LOSS_ADVICE}")
     lines.append(_access_summary(report))
-    lines += [f"  {c.direction.upper():<8} {c.holder}: {c.what}" for c in report.access]
+    lines += [f"  {c.severity.upper():<8} {c.holder}: {c.what}{_because(c)}" for c in report.access]
     lines.append(_resource_summary(report))
     for change in report.resources:
         detail = f" ({', '.join(change.attributes)})" if change.attributes else ""
@@ -417,13 +540,13 @@ def render_markdown(report: Report) -> str:
         for loss in report.data_loss:
             lines.append(f"| `{loss.address}` | {_plain(loss.lost)} | {_plain(loss.why)} |")
         lines += ["", f"**{_LOSS_ADVICE}**", ""]
-    title = "access WIDENED: needs a security review" if report.widened else "no access widened"
-    lines += [f"### whimsy diff: {title}", "", f"**{_access_summary(report)}**", ""]
+    lines += [f"### whimsy diff: {headline(report)}", "", f"**{_access_summary(report)}**", ""]
     if report.access:
-        lines += ["| | holder | change |", "| --- | --- | --- |"]
+        lines += ["| severity | holder | change | why |", "| --- | --- | --- | --- |"]
         for c in report.access:
-            mark = "⚠️ widened" if c.direction == "widened" else "narrowed"
-            lines.append(f"| {mark} | {_cell(c.holder)} | {_cell(c.what)} |")
+            lines.append(
+                f"| {_MARKS[c.severity]} | {_cell(c.holder)} | {_cell(c.what)} | {_plain(c.why)} |"
+            )
         lines.append("")
     lines += [f"**{_resource_summary(report)}**", ""]
     if report.resources:
@@ -457,9 +580,39 @@ def _plain(text: str) -> str:
     return text.replace("|", "\\|")
 
 
+_MARKS: Mapping[Severity, str] = {
+    "critical": "🛑 critical", "high": "⚠️ high", "routine": "routine", "narrowed": "narrowed",
+}  # fmt: skip
+_HEADLINES: Mapping[Severity, str] = {
+    "critical": "CRITICAL: private data exposed or trust widened; do not merge without a "
+    "security review",
+    "high": "HIGH: needs a security review",
+    "routine": "routine: least-privilege grants only",
+    "narrowed": "no access widened",
+}
+
+
+def headline(report: Report) -> str:
+    """The highest severity and why (the first change of that severity, or the data loss)."""
+    severity = report.severity
+    first = next((c for c in report.access if c.severity == severity and c.why), None)
+    if first is not None and severity in ("critical", "high"):
+        return f"{_HEADLINES[severity]} ({first.holder}: {first.why})"
+    if severity == "high" and report.data_loss:
+        return f"{_HEADLINES[severity]} (data loss)"
+    return _HEADLINES[severity]
+
+
+def _because(change: AccessChange) -> str:
+    return f" ({change.why})" if change.why else ""
+
+
 def _access_summary(report: Report) -> str:
-    widened = sum(c.direction == "widened" for c in report.access)
-    return f"Access: {widened} widened, {len(report.access) - widened} narrowed"
+    counts = {s: sum(c.severity == s for c in report.access) for s in SEVERITIES}
+    widened = len(report.access) - counts["narrowed"]
+    ranked = ", ".join(f"{counts[s]} {s}" for s in SEVERITIES[:3] if counts[s])
+    ranked = f" ({ranked})" if ranked else ""
+    return f"Access: {widened} widened{ranked}, {counts['narrowed']} narrowed"
 
 
 def _resource_summary(report: Report) -> str:

@@ -168,11 +168,15 @@ def test_cli_base_dir_markdown_and_exit_code(
     out = write_out(tmp_path / "out", after)
     assert (
         main(["diff", "--base-dir", str(base), "-o", str(out), "--format", "markdown"])
-        == diff.EXIT_WIDENED
+        == diff.EXIT_CRITICAL
     )
     printed = capsys.readouterr().out
-    assert printed.startswith("### whimsy diff: access WIDENED: needs a security review")
-    assert "| ⚠️ widened | `bucket policy whimsy-fs` |" in printed
+    assert printed.startswith(
+        "### whimsy diff: CRITICAL: private data exposed or trust widened; do not merge without "
+        "a security review (bucket policy whimsy-fs: anyone may now reach beyond "
+        "<identity-id>/public/)"
+    )
+    assert "| 🛑 critical | `bucket policy whimsy-fs` |" in printed
     assert main(["diff", "--base-dir", str(base), "-o", str(base)]) == 0
     assert "Access: 0 widened, 0 narrowed" in capsys.readouterr().out
 
@@ -207,7 +211,9 @@ def test_cli_first_generation_is_all_added(
     empty = tmp_path / "empty"
     empty.mkdir()
     out = write_out(tmp_path / "out", sample)
-    assert main(["diff", "--base-dir", str(empty), "-o", str(out)]) == diff.EXIT_WIDENED
+    # the delivery roles are new (an administrator applies them) and the uploads function
+    # writes into every user's paint-composer/ folder: high, not critical
+    assert main(["diff", "--base-dir", str(empty), "-o", str(out)]) == diff.EXIT_HIGH
     assert (
         f"Resources: {sum(len(v) for v in sample['resource'].values())} added"
         in capsys.readouterr().out
@@ -301,16 +307,85 @@ def test_a_replaced_lambda_is_no_data_loss(sample: dict[str, Any]) -> None:
     assert "DATA LOSS" not in diff.render_text(report) + diff.render_markdown(report)
 
 
-def test_data_loss_takes_precedence_over_widened_access(
+def test_data_loss_is_high_and_shown_first_even_next_to_a_critical_change(
     tmp_path: Path, sample: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:
+    lost = json.loads(json.dumps(sample))
+    del lost["resource"]["aws_dynamodb_table"]["zineos_system_config"]
+    report = diff.compare(sample, lost)
+    assert report.severity == "high" and report.exit_code == diff.EXIT_DATA_LOSS
     after = edited(
-        sample, "aws_s3_bucket_policy", "user_files", edit_policy("policy", PUBLIC, "whimsy-fs/*")
+        lost, "aws_s3_bucket_policy", "user_files", edit_policy("policy", PUBLIC, "whimsy-fs/*")
     )
-    del after["resource"]["aws_dynamodb_table"]["zineos_system_config"]
     base = write_out(tmp_path / "base", sample)
     out = write_out(tmp_path / "out", after)
-    assert main(["diff", "--base-dir", str(base), "-o", str(out)]) == diff.EXIT_DATA_LOSS
+    assert main(["diff", "--base-dir", str(base), "-o", str(out)]) == diff.EXIT_CRITICAL
     printed = capsys.readouterr().out
     assert printed.startswith("DATA LOSS:")
-    assert "WIDENED  bucket policy whimsy-fs" in printed
+    assert "CRITICAL bucket policy whimsy-fs" in printed
+
+
+# --- severity -----------------------------------------------------------------------------------
+
+FN_CATALOG_S3 = (
+    "whimsy-fs/us-east-1:????????-????-????-????-????????????/public/whimsy.space/profile.json"
+)
+
+
+def test_a_function_granted_every_users_folder_is_high(sample: dict[str, Any]) -> None:
+    whole = "whimsy-fs/us-east-1:????????-????-????-????-????????????/*"
+    after = edited(
+        sample, "aws_iam_role_policy", "fn_catalog", edit_policy("policy", FN_CATALOG_S3, whole)
+    )
+    report = diff.compare(sample, after)
+    assert report.severity == "high" and report.exit_code == diff.EXIT_HIGH
+    assert {(c.severity, c.holder, c.why) for c in report.access if c.direction == "widened"} == {
+        ("high", "role whimsy-catalog-fn", "reaches into every user's private files")
+    }
+
+
+def test_a_users_role_reaching_other_users_files_is_critical(sample: dict[str, Any]) -> None:
+    own = "whimsy-fs/$${cognito-identity.amazonaws.com:sub}/*"  # as Terraform JSON escapes it
+    after = edited(
+        sample, "aws_iam_role_policy", "authenticated", edit_policy("policy", own, "whimsy-fs/*")
+    )
+    report = diff.compare(sample, after)
+    assert report.exit_code == diff.EXIT_CRITICAL
+    assert report.access[0].why == "a user's role reaches other users' private files"
+
+
+def test_a_new_per_user_table_is_routine(sample: dict[str, Any]) -> None:
+    def add_table(body: dict[str, Any]) -> None:
+        policy = json.loads(body["policy"])
+        [own] = [st for st in policy["Statement"] if st.get("Sid") == "OwnItemsWhimsyUserData"]
+        notes = json.loads(json.dumps(own).replace("whimsy_user_data", "whimsy_notes"))
+        notes["Sid"] = "OwnItemsWhimsyNotes"
+        policy["Statement"].append(notes)
+        body["policy"] = json.dumps(policy)
+
+    after = edited(sample, "aws_iam_role_policy", "authenticated", add_table)
+    report = diff.compare(sample, after)
+    widened = [c for c in report.access if c.direction == "widened"]
+    assert widened and {c.severity for c in widened} == {"routine"}
+    assert {c.why for c in widened} == {"confined to the caller's own partition"}
+    assert report.exit_code == diff.EXIT_WIDENED
+
+
+def test_a_trust_widened_to_another_account_is_critical(sample: dict[str, Any]) -> None:
+    def trust_another_account(body: dict[str, Any]) -> None:
+        trust = json.loads(body["assume_role_policy"])
+        trust["Statement"].append({"Effect": "Allow", "Action": "sts:AssumeRole",
+                                   "Principal": {"AWS": "arn:aws:iam::999999999999:root"}})  # fmt: skip
+        body["assume_role_policy"] = json.dumps(trust)
+
+    after = edited(sample, "aws_iam_role", "fn_catalog", trust_another_account)
+    report = diff.compare(sample, after)
+    assert report.exit_code == diff.EXIT_CRITICAL
+    [change] = report.access
+    assert (change.holder, change.why) == (
+        "trust of role whimsy-catalog-fn", "who may assume the role widened")  # fmt: skip
+    assert diff.headline(report).startswith("CRITICAL")
+
+
+def test_each_severity_has_its_exit_code() -> None:
+    assert [diff.EXIT_CODES[s] for s in diff.SEVERITIES] == [5, 4, 3, 0]

@@ -45,6 +45,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from generator.config.folders import PUBLIC_OBJECT_KEY
 from generator.model.stateful import ADOPTABLE_CREATIONS, is_stateful, what_is_lost
 from generator.review.gate.findings import Finding
 from generator.review.gate.tfjson import (
@@ -64,9 +65,7 @@ Rule = Callable[[Configuration], Iterator[Finding]]
 PlanRule = Callable[[Mapping[str, Any], "Adopt"], Iterator[Finding]]
 
 MIN_PASSWORD_LENGTH = 12
-# A public object key: one folder name (an identity id or its fixed-length pattern), then the
-# public folder (generator/config/folders.py PUBLIC_FOLDER).
-PUBLIC_KEY = re.compile(r"^[^*/]+/public/")
+
 MAX_TEMPORARY_PASSWORD_DAYS = 7
 COGNITO_IDENTITY = "cognito-identity.amazonaws.com"
 IDENTITY_VARIABLE = "${cognito-identity.amazonaws.com:sub}"
@@ -362,7 +361,7 @@ def s3_public_access(config: Configuration) -> Iterator[Finding]:
                 statement.get("NotResource")
             ):
                 path = _object_key(str(resource), arns)
-                if path is None or "*" in path[:-1] or not PUBLIC_KEY.match(path):
+                if path is None or "*" in path[:-1] or not PUBLIC_OBJECT_KEY.match(path):
                     yield _finding(
                         check,
                         bucket,

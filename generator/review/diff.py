@@ -241,21 +241,28 @@ def access_changes(
     removed = sorted(before - after)
     changes: list[AccessChange] = []
     unpaired: list[Grant] = []
+    # a grant whose resource or conditions changed is paired with the one it replaces; pairs
+    # that differ the same way (a renamed table: every action of a statement) make one row
+    moved: dict[tuple[Grant, Grant], list[str]] = {}
     for grant in added:
         partner = _partner(grant, removed)
         if partner is None:
             unpaired.append(grant)
             continue
         removed.remove(partner)
+        key = (dataclasses.replace(partner, action=""), dataclasses.replace(grant, action=""))
+        moved.setdefault(key, []).append(grant.action)
+    for (partner, grant), actions in moved.items():
+        listed = ", ".join(sorted(actions))
         if partner.resource != grant.resource:
             wider = _pattern_widens(partner.resource, grant.resource)
-            what = f"{grant.action} on {partner.resource} -> {grant.resource}"
+            what = f"{listed} on {partner.resource} -> {grant.resource}"
         else:
             wider = _conditions_widen(partner.conditions, grant.conditions)
-            what = (f"{grant.action} on {grant.resource}: conditions "
+            what = (f"{listed} on {grant.resource}: conditions "
                     f"{partner.conditions or 'none'} -> {grant.conditions or 'none'}")  # fmt: skip
         widens = wider if grant.effect == "Allow" else not wider
-        changes.append(_change(widens, grant, f"{grant.effect} {what}{_who(grant)}"))
+        changes.append(_change(widens, grant, f"{grant.effect} {what}{_who(grant)}", actions))
     for grant, actions in _by_statement(unpaired).items():
         widens = grant.effect == "Allow"
         verb = "grants" if widens else "denies"

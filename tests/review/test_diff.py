@@ -389,3 +389,14 @@ def test_a_trust_widened_to_another_account_is_critical(sample: dict[str, Any]) 
 
 def test_each_severity_has_its_exit_code() -> None:
     assert [diff.EXIT_CODES[s] for s in diff.SEVERITIES] == [5, 4, 3, 0]
+
+
+def test_a_renamed_table_is_one_row_per_holder_not_one_per_action(sample: dict[str, Any]) -> None:
+    after = edited(sample, "aws_dynamodb_table", "whimsy_catalog", _set("name", "whimsy-software"))
+    report = diff.compare(sample, after)
+    [change] = report.access  # the catalog function's eight actions, moved together
+    assert change.holder == "role whimsy-catalog-fn" and change.severity == "routine"
+    assert change.what.count("dynamodb:") == 8
+    assert change.what.endswith("table/whimsy-catalog -> arn:aws:dynamodb:us-east-1:123456789012:"
+                                "table/whimsy-software")  # fmt: skip
+    assert [loss.address for loss in report.data_loss] == ["aws_dynamodb_table.whimsy_catalog"]

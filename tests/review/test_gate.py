@@ -79,8 +79,12 @@ def statement(policy: Document, sid: str) -> Document:
 def test_committed_platform_passes_whimsys_rules(
     committed: Document, entries: list[allowlist.Entry]
 ) -> None:
-    # (the sites stage's missing throttling, found by this rule, is fixed in the generator)
-    assert rules.check(Configuration(committed)) == []
+    # (the sites stage's missing throttling, found by this rule, is fixed in the generator);
+    # the one finding is the uploads function's reach, allowed with its reason
+    found = rules.check(Configuration(committed))
+    assert [(f.check, f.resource) for f in found] == [
+        ("WHIMSY_S3_CROSS_USER", "aws_iam_role_policy.fn_uploads")
+    ]
     assert new_rule_findings(committed, entries) == []
 
 
@@ -263,6 +267,24 @@ def test_a_public_read_outside_public_folders_is_caught(
     [finding] = new_rule_findings(mutated, entries)
     assert finding.check == "WHIMSY_S3_PUBLIC_ACCESS"
     assert finding.message.startswith(f"public read of {resource}: anyone may read only inside")
+
+
+def test_a_function_granted_every_users_folder_fails_without_a_reason(
+    committed: Document, entries: list[allowlist.Entry]
+) -> None:
+    profile = "/public/whimsy.space/profile.json"
+
+    def widen(body: Document) -> None:
+        body["policy"] = body["policy"].replace(profile, "/*")
+
+    mutated = mutate(committed, "aws_iam_role_policy", "fn_catalog", widen)
+    [finding] = new_rule_findings(mutated, entries)
+    assert (finding.check, finding.resource) == (
+        "WHIMSY_S3_CROSS_USER", "aws_iam_role_policy.fn_catalog")  # fmt: skip
+    assert "every user's files outside their public folder" in finding.message
+    # the uploads function's reach is on the list, with its reason
+    [entry] = [e for e in entries if e.check == "WHIMSY_S3_CROSS_USER"]
+    assert "presigned" in entry.reason
 
 
 def test_public_write_is_caught(committed: Document, entries: list[allowlist.Entry]) -> None:

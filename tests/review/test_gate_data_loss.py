@@ -183,4 +183,4 @@ def test_the_gate_fails_on_data_loss_and_says_so_first(
     assert lines[1] == (
         "  aws_dynamodb_table.whimsy_user_data: the plan destroys it: the table (every item) is lost"
     )
-    assert "whimsy rules: 1 findings (0 allowed)" in lines
+    assert "whimsy rules: 2 findings (1 allowed)" in lines

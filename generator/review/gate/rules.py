@@ -30,6 +30,8 @@ can mutate the generated document and assert the finding.
 - WHIMSY_IAM_USER_SCOPE           users' roles: no Scan/PartiQL, LeadingKeys with its Null guard,
                                   listing only under the caller's own prefix, objects only in
                                   the caller's own folder
+- WHIMSY_S3_CROSS_USER            function roles: users' files only inside <identity-id>/public/
+                                  (any other reach into every user's folder needs a reason)
 
 One rule reads the plan instead (what Terraform will do is only known there) and the config's
 `adopt:` section (PLAN_RULES):
@@ -583,6 +585,42 @@ def iam_user_scope(config: Configuration) -> Iterator[Finding]:
                         )
 
 
+def _user_buckets(config: Configuration) -> set[str]:
+    """Buckets of users' folders: those the identity-pool roles reach by the caller's id."""
+    found = set()
+    for role in _identity_pool_roles(config):
+        for _, document in _role_policies(config, role):
+            for statement in statements(document):
+                for resource in as_list(statement.get("Resource")):
+                    name, _, key = str(resource).removeprefix("arn:aws:s3:::").partition("/")
+                    if str(resource).startswith("arn:aws:s3:::") and IDENTITY_VARIABLE in key:
+                        found.add(name)
+    return found
+
+
+def s3_cross_user(config: Configuration) -> Iterator[Finding]:
+    """A function role that reaches users' files outside their public folders can touch every
+    user's private data: each needs a reviewed reason in the allow list."""
+    check = "WHIMSY_S3_CROSS_USER"
+    buckets = _user_buckets(config)
+    for role in _service_roles(config, "lambda.amazonaws.com"):
+        for item, document in _role_policies(config, role):
+            for statement in statements(document):
+                if not _allows(statement):
+                    continue
+                objects = [a for a in _actions(statement) if a.lower().startswith("s3:")]
+                for resource in as_list(statement.get("Resource")):
+                    name, _, key = str(resource).removeprefix("arn:aws:s3:::").partition("/")
+                    outside = not (PUBLIC_OBJECT_KEY.match(key) and "*" not in key[:-1])
+                    if objects and name in buckets and key and outside:
+                        yield _finding(
+                            check,
+                            item,
+                            f"{role.address} may {sorted(objects)} on {resource}: every user's "
+                            "files outside their public folder",
+                        )
+
+
 # --- delivery (CI roles) ----------------------------------------------------------------------
 
 GITHUB_ISSUER = "token.actions.githubusercontent.com"
@@ -784,6 +822,7 @@ RULES: dict[str, Rule] = {
     "WHIMSY_IAM_WILDCARD": iam_wildcard,
     "WHIMSY_IAM_ATTACHED_POLICY": iam_attached_policy,
     "WHIMSY_IAM_USER_SCOPE": iam_user_scope,
+    "WHIMSY_S3_CROSS_USER": s3_cross_user,
     "WHIMSY_DELIVERY": delivery,
 }
 

@@ -71,10 +71,10 @@ EMULATOR_READ_QUIRKS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         "*",
         ("custom_headers_config", "remove_headers_config"),
     ),
-    # DescribeIdentityPool answers only the tags given at creation, not those TagResource set
-    # later: an adopted pool (created without whimsy's tags) would re-plan its tags forever.
-    ("aws_cognito_identity_pool", "*", ("tags_all",)),
 )
+# DescribeIdentityPool answers only the tags given at creation, not those TagResource set later:
+# an imported (adopted) identity pool, created without whimsy's tags, would re-plan them forever.
+ADOPTED_READ_QUIRKS: dict[str, tuple[str, ...]] = {"aws_cognito_identity_pool": ("tags_all",)}
 
 
 def resources(document: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -116,7 +116,8 @@ def _websocket_apis(document: dict[str, Any]) -> set[str]:
 
 
 def quirk_ignores(document: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
-    """{type: {name: [attributes to ignore]}} for the resources EMULATOR_READ_QUIRKS names."""
+    """{type: {name: [attributes to ignore]}} for the resources EMULATOR_READ_QUIRKS names, and
+    ADOPTED_READ_QUIRKS for the resources the document imports."""
     websocket = _websocket_apis(document)
     ignores: dict[str, dict[str, list[str]]] = {}
     for kind, selector, attributes in EMULATOR_READ_QUIRKS:
@@ -125,6 +126,10 @@ def quirk_ignores(document: dict[str, Any]) -> dict[str, dict[str, list[str]]]:
             on_websocket = api.removesuffix(".id}") in websocket
             if selector == "*" or (selector == "WEBSOCKET" and on_websocket):
                 ignores.setdefault(kind, {}).setdefault(name, []).extend(attributes)
+    for block in document.get("import") or []:
+        kind, _, name = str(block.get("to", "")).partition(".")
+        if kind in ADOPTED_READ_QUIRKS:
+            ignores.setdefault(kind, {}).setdefault(name, []).extend(ADOPTED_READ_QUIRKS[kind])
     return ignores
 
 

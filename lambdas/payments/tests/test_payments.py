@@ -251,6 +251,10 @@ def payments_on_emulator(
 ) -> Any:
     module = payments_in(emulated_aws, load_handler, monkeypatch, stripe_api)
     assert owned(module) == []  # the SDK clients exist before threads race
+    # and the webhook secret is cached, as in a warm container: the race is the grant's. (Six
+    # cold fetches at once, with the secrets client's 2 s connect timeout, failed in stress runs
+    # on a loaded machine: EndpointConnectionError, answered 500.)
+    assert module.secret("stripe-webhook-secret") == WEBHOOK_SECRET
     return module
 
 

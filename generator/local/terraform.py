@@ -33,9 +33,45 @@ _DUPLICATE_PERMISSION = re.compile(
 )
 
 
+# Under load the emulator can also answer a Route53 create slowly enough that the SDK retries
+# it, and the retry meets the record the first attempt made:
+#   Error: creating Route53 Record: ... Tried to create resource record set <name>. type <T>
+#   but it already exists.
+#     with aws_route53_record.<name>,
+_DUPLICATE_RECORD = re.compile(
+    r"creating Route53 Record:[^\n]*Tried to create resource record set (?P<name>\S+?)\.? "
+    r"type (?P<type>[A-Z]+) but it already exists[^\n]*\n\s*\n\s*with "
+    r"(?P<address>aws_route53_record\.[^,\s]+),"
+)
+
+
 def duplicate_permissions(output: str) -> list[tuple[str, str]]:
     """(address, import id) of every Lambda permission an apply created but lost track of."""
     return sorted({(m["address"], m["id"]) for m in _DUPLICATE_PERMISSION.finditer(output)})
+
+
+def duplicate_records(output: str, zones: dict[str, str]) -> list[tuple[str, str]]:
+    """(address, import id) of every Route53 record an apply created but lost track of;
+    zones: record address -> its zone id."""
+    found = set()
+    for match in _DUPLICATE_RECORD.finditer(output):
+        zone = zones.get(match["address"])
+        if zone:
+            found.add((match["address"], f"{zone}_{match['name'].rstrip('.')}_{match['type']}"))
+    return sorted(found)
+
+
+def _record_zones(workdir: Path) -> dict[str, str]:
+    """Record address -> zone id, from the local override (which sets every record's zone)."""
+    from generator.local.override import LOCAL_OVERRIDE
+
+    try:
+        document = json.loads((workdir / LOCAL_OVERRIDE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    records = (document.get("resource") or {}).get("aws_route53_record") or {}
+    return {f"aws_route53_record.{name}": str(body.get("zone_id", ""))
+            for name, body in records.items()}  # fmt: skip
 
 
 def environment(plugins: Path | None, environ: dict[str, str]) -> dict[str, str]:
@@ -92,16 +128,20 @@ class Terraform:
     def apply(self, name: str = "apply", targets: tuple[str, ...] = ()) -> float:
         """Apply (only `targets` and what they depend on, when given); wall seconds.
 
-        A Lambda permission that the emulator recorded while answering a conflict (see
-        duplicate_permissions) is imported, once, and the apply resumed: the statement is the
-        one this very apply asked for, and the zero-change re-plan checks that it matches."""
+        A Lambda permission or a Route53 record that the emulator recorded while answering a
+        conflict (duplicate_permissions, duplicate_records) is imported, once, and the apply
+        resumed: it is the one this very apply asked for, and the zero-change re-plan checks
+        that it matches."""
         start = time.perf_counter()
         args = ("apply", "-input=false", "-no-color", "-auto-approve",
                 f"-parallelism={PARALLELISM}", *(f"-target={t}" for t in targets))  # fmt: skip
         try:
             self.run(name, *args)
         except UserError:
-            lost = duplicate_permissions((self.logs / f"terraform-{name}.log").read_text())
+            output = (self.logs / f"terraform-{name}.log").read_text()
+            lost = duplicate_permissions(output) + duplicate_records(
+                output, _record_zones(self.workdir)
+            )
             if not lost:
                 raise
             for address, import_id in lost:

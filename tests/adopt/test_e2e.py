@@ -21,6 +21,7 @@ import pytest
 from generator.adopt import _yaml
 from generator.config import load_config
 from generator.local.seed import sign_in
+from generator.local.terraform import duplicate_permissions
 from generator.model.stateful import is_stateful
 from generator.review.gate import rules
 from tests.adopt import legacy
@@ -97,8 +98,11 @@ def adoption(legacy_account: Account, tmp_path_factory: pytest.TempPathFactory) 
                       "-parallelism=10", "adopt.tfplan")  # fmt: skip
     except Exception:
         log = (base / "state" / "terraform-apply.log").read_text(encoding="utf-8")
-        errors = log.count("Error: ")
-        assert errors == 1 and CLIENT_SECRET_TRAP.search(log), log[-4000:]
+        # the trap, and at most what the loaded emulator recorded twice (imported by the
+        # wrapper on the next apply, as `whimsy local up` does)
+        duplicates = len(duplicate_permissions(log)) + len(re.findall("already exists", log))
+        assert CLIENT_SECRET_TRAP.search(log), log[-4000:]
+        assert log.count("Error: ") <= 1 + duplicates, log[-4000:]
         trap = True
         terraform.apply("apply-again")
     seconds["terraform apply"] = time.perf_counter() - started
@@ -250,7 +254,7 @@ def test_adopt_refuses_a_key_that_would_replace_a_table_at_its_position(
         f"whimsy_config.yaml:{line}:7: kv.tables.0.sort_key: the live table whimsy-user-data "
         "(6 items) has key (type S) as its sort key: a different key replaces the table"
     ) in result.stdout
-    assert "adopt:" not in (tmp_path / "whimsy_config.yaml").read_text(encoding="utf-8")
+    assert (tmp_path / "whimsy_config.yaml").read_text(encoding="utf-8") == text  # not written
 
 
 def test_adopt_refuses_a_renamed_user_pool(legacy_account: Account, tmp_path: Path) -> None:

@@ -87,6 +87,22 @@ def test_quirk_ignores_name_only_the_emulators_invented_attributes() -> None:
     assert "aws_apigatewayv2_authorizer" not in plain["resource"]
 
 
+def test_a_record_the_emulator_made_twice_is_imported_by_its_zone() -> None:
+    from generator.local.terraform import duplicate_records
+
+    output = (
+        "Error: creating Route53 Record: operation error Route 53: ChangeResourceRecordSets, "
+        "https response error StatusCode: 400, RequestID: 8523, InvalidChangeBatch: Tried to "
+        "create resource record set collab.whimsy.space. type A but it already exists.\n\n"
+        "  with aws_route53_record.realtime_a,\n  on main.tf.json line 1825, in resource...\n"
+    )
+    zones = {"aws_route53_record.realtime_a": "ZLOCAL"}
+    assert duplicate_records(output, zones) == [
+        ("aws_route53_record.realtime_a", "ZLOCAL_collab.whimsy.space_A")
+    ]
+    assert duplicate_records(output, {}) == []  # no zone known: not guessed
+
+
 def test_rebuilt_packages_replace_filename_and_hash_only() -> None:
     packages = {"fn_catalog": ("${path.module}/../lambdas-emulator/catalog.zip", "abc=")}
     document = override.local_override(COMMITTED, URL, "Z", packages)

@@ -170,6 +170,22 @@ def call_first_fixture() -> type[CallFirst]:
     return CallFirst
 
 
+Wrapper = TypeVar("Wrapper")
+
+
+def wrap_dynamodb(
+    monkeypatch: pytest.MonkeyPatch, module: ModuleType, wrap: Callable[[Any], Wrapper]
+) -> Wrapper:
+    """Give the module one wrapped DynamoDB client; other services pass through. Returns the
+    wrapper, for the test to inspect."""
+    real = module.client
+    wrapped = wrap(real("dynamodb"))
+    monkeypatch.setattr(
+        module, "client", lambda service: wrapped if service == "dynamodb" else real(service)
+    )
+    return wrapped
+
+
 @pytest.fixture
 def interleave(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     """interleave(module, "transact_write_items", other): the next such call the module makes
@@ -179,17 +195,7 @@ def interleave(monkeypatch: pytest.MonkeyPatch) -> Callable[..., None]:
     def arrange(
         module: ModuleType, operation: str, other: Callable[[], object], passing: int = 0
     ) -> None:
-        real = module.client
-        wrapper: dict[str, CallFirst] = {}
-
-        def client(service: str) -> Any:
-            if service != "dynamodb":
-                return real(service)
-            if "dynamodb" not in wrapper:
-                wrapper["dynamodb"] = CallFirst(real(service), operation, other, passing)
-            return wrapper["dynamodb"]
-
-        monkeypatch.setattr(module, "client", client)
+        wrap_dynamodb(monkeypatch, module, lambda real: CallFirst(real, operation, other, passing))
 
     return arrange
 
@@ -235,18 +241,7 @@ def conflicts(monkeypatch: pytest.MonkeyPatch) -> Callable[[ModuleType, int], Co
     """conflicts(module, times): the module's transactions conflict `times` times first."""
 
     def arrange(module: ModuleType, times: int) -> Conflicting:
-        real = module.client
-        wrapper: dict[str, Conflicting] = {}
-
-        def client(service: str) -> Any:
-            if service != "dynamodb":
-                return real(service)
-            if "dynamodb" not in wrapper:
-                wrapper["dynamodb"] = Conflicting(real(service), times)
-            return wrapper["dynamodb"]
-
-        monkeypatch.setattr(module, "client", client)
-        return client("dynamodb")  # type: ignore[no-any-return]
+        return wrap_dynamodb(monkeypatch, module, lambda real: Conflicting(real, times))
 
     return arrange
 

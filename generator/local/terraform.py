@@ -45,6 +45,41 @@ _DUPLICATE_RECORD = re.compile(
 )
 
 
+# The same for resources imported by the name the error names: under load a create can outlast
+# the provider's own retry window (CreateRole is retried for IAM propagation), the retry meets
+# what the first attempt made (hashicorp/terraform#7733, the same error against real AWS):
+#   Error: creating IAM Role (<name>): operation error IAM: CreateRole, ... EntityAlreadyExists: ...
+#     with aws_iam_role.<name>,
+NAME_IMPORTED_TYPES = (
+    "aws_cloudwatch_log_group", "aws_dynamodb_table", "aws_iam_role", "aws_lambda_function",
+    "aws_s3_bucket",
+)  # fmt: skip
+_DUPLICATE_BY_NAME = re.compile(
+    r"creating [^(\n]+\((?P<id>[^)\s]+)\):[^\n]*"
+    r"(?:EntityAlreadyExists|ResourceAlreadyExists|ResourceInUseException|BucketAlreadyOwnedByYou"
+    r"|already exists)[^\n]*\n\s*\n\s*with (?P<address>(?P<type>aws_[a-z0-9_]+)\.[^,\s]+),"
+)
+
+
+def duplicates_by_name(output: str) -> list[tuple[str, str]]:
+    """(address, import id) of every name-imported resource an apply created but lost track of."""
+    return sorted({(m["address"], m["id"]) for m in _DUPLICATE_BY_NAME.finditer(output)
+                   if m["type"] in NAME_IMPORTED_TYPES})  # fmt: skip
+
+
+def unowned(lost: list[tuple[str, str]], state: dict[str, Any]) -> list[tuple[str, str]]:
+    """The lost resources that no address in the state already holds: one that another address
+    holds is a real name clash in the configuration, never imported over."""
+    held = {
+        (resource.get("type"), str(instance.get("attributes", {}).get(key)))
+        for resource in state.get("resources") or []
+        for instance in resource.get("instances") or []
+        for key in ("id", "name", "arn")
+    }
+    return [(address, import_id) for address, import_id in lost
+            if (address.split(".", 1)[0], import_id) not in held]  # fmt: skip
+
+
 def duplicate_permissions(output: str) -> list[tuple[str, str]]:
     """(address, import id) of every Lambda permission an apply created but lost track of."""
     return sorted({(m["address"], m["id"]) for m in _DUPLICATE_PERMISSION.finditer(output)})
@@ -128,10 +163,11 @@ class Terraform:
     def apply(self, name: str = "apply", targets: tuple[str, ...] = ()) -> float:
         """Apply (only `targets` and what they depend on, when given); wall seconds.
 
-        A Lambda permission or a Route53 record that the emulator recorded while answering a
-        conflict (duplicate_permissions, duplicate_records) is imported, once, and the apply
-        resumed: it is the one this very apply asked for, and the zero-change re-plan checks
-        that it matches."""
+        A Lambda permission, a Route53 record or a name-imported resource that the emulator
+        recorded while answering a conflict (duplicate_permissions, duplicate_records,
+        duplicates_by_name) and that no other address holds (unowned) is imported, once, and
+        the apply resumed: it is the one this very apply asked for, and the zero-change re-plan
+        checks that it matches."""
         start = time.perf_counter()
         args = ("apply", "-input=false", "-no-color", "-auto-approve",
                 f"-parallelism={PARALLELISM}", *(f"-target={t}" for t in targets))  # fmt: skip
@@ -139,8 +175,11 @@ class Terraform:
             self.run(name, *args)
         except UserError:
             output = (self.logs / f"terraform-{name}.log").read_text()
-            lost = duplicate_permissions(output) + duplicate_records(
-                output, _record_zones(self.workdir)
+            lost = unowned(
+                duplicate_permissions(output)
+                + duplicate_records(output, _record_zones(self.workdir))
+                + duplicates_by_name(output),
+                self._state(),
             )
             if not lost:
                 raise
@@ -150,6 +189,15 @@ class Terraform:
                 self.run("import", "import", "-input=false", "-no-color", address, import_id)
             self.run(f"{name}-resumed", *args)
         return time.perf_counter() - start
+
+    def _state(self) -> dict[str, Any]:
+        try:
+            document: dict[str, Any] = json.loads(
+                (self.workdir / "terraform.tfstate").read_text(encoding="utf-8")
+            )
+        except (OSError, ValueError):
+            return {}
+        return document
 
     def destroy(self) -> float:
         start = time.perf_counter()

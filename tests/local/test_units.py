@@ -155,6 +155,61 @@ def test_lost_lambda_permissions_are_found_in_the_apply_output() -> None:
     ]
 
 
+CI_CREATE_ROLE_ERROR = (  # as CI's loaded emulator answered the provider's retried CreateRole
+    "Error: creating IAM Role (whimsy-payments-fn): operation error IAM: CreateRole, https "
+    "response error StatusCode: 409, RequestID: 7012f6a1, EntityAlreadyExists: Role with name "
+    "whimsy-payments-fn already exists.\n\n  with aws_iam_role.fn_payments,\n"
+    "  on main.tf.json line 1143, in resource.aws_iam_role.fn_payments:\n"
+)
+
+
+def test_a_role_the_emulator_made_before_the_retry_is_imported_by_name() -> None:
+    from generator.local.terraform import duplicates_by_name
+
+    assert duplicates_by_name(CI_CREATE_ROLE_ERROR) == [
+        ("aws_iam_role.fn_payments", "whimsy-payments-fn")
+    ]
+    # a type imported by something other than the name in the error is never guessed
+    policy = CI_CREATE_ROLE_ERROR.replace("IAM Role", "IAM Policy").replace(
+        "aws_iam_role.fn_payments", "aws_iam_policy.boundary"
+    )
+    assert duplicates_by_name(policy) == []
+    # nor an error that is not a clash
+    denied = CI_CREATE_ROLE_ERROR.replace("EntityAlreadyExists: Role with name "
+                                          "whimsy-payments-fn already exists.", "AccessDenied")  # fmt: skip
+    assert duplicates_by_name(denied) == []
+
+
+def test_a_name_another_address_holds_is_a_real_clash_never_imported() -> None:
+    from generator.local.terraform import unowned
+
+    lost = [("aws_iam_role.fn_payments", "whimsy-payments-fn")]
+    other = {"type": "aws_iam_role", "instances": [{"attributes": {"id": "whimsy-payments-fn"}}]}
+    assert unowned(lost, {"resources": [other]}) == []
+    assert unowned(lost, {"resources": [{**other, "type": "aws_lambda_function"}]}) == lost
+    assert unowned(lost, {}) == lost
+
+
+def test_the_apply_imports_a_lost_role_once_and_resumes(tmp_path: Path) -> None:
+    from generator.local.terraform import Terraform
+
+    calls: list[tuple[str, ...]] = []
+
+    class Scripted(Terraform):
+        def run(self, name: str, *args: str, ok: tuple[int, ...] = (0,)) -> tuple[int, str]:
+            calls.append(args[:1] + args[-2:] if args[0] == "import" else args[:1])
+            if name == "apply":
+                (self.logs / "terraform-apply.log").write_text(CI_CREATE_ROLE_ERROR)
+                raise UserError("terraform apply failed")
+            return 0, ""
+
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    Scripted("terraform", tmp_path, logs, None).apply()
+    assert calls == [("apply",), ("import", "aws_iam_role.fn_payments", "whimsy-payments-fn"),
+                     ("apply",)]  # fmt: skip
+
+
 # --- lambdas.py ---
 
 HOST_SUFFIXES = (".cpython-311-x86_64-linux-gnu.so", ".abi3.so", ".so")

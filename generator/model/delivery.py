@@ -2,7 +2,8 @@
 
 - The plan role (pull requests) reads what `terraform plan` refreshes and the state; it cannot
   read users' files, items or secret values, and cannot change anything.
-- The deploy role (the main branch) manages exactly the platform's resources, by name. It may
+- The deploy role (the main branch) manages the platform's resources: those named with the
+  project's prefix, and by name those the config names outside it (adopted ones). It may
   create and change the platform's roles only when they carry the platform boundary, a managed
   policy that caps every platform role at the platform's own buckets, tables, logs and secrets;
   it can change neither the boundary nor the delivery roles themselves (an administrator
@@ -91,10 +92,30 @@ def plan_subjects(settings: GitHubDelivery) -> list[str]:
     return [f"repo:{settings.repository}:pull_request"]
 
 
-# --- what the platform is made of, by name -----------------------------------------------------
+# --- what the platform is made of: its name prefix, plus what the config names outside it ----
+#
+# Scoping by the project's prefix (`<project>-*`, secrets `<project>/*`) rather than by each
+# resource's exact name means a routine change (a new table, function, route or folder rule)
+# is deployable by the delivery roles generated before it: their policies and the boundary do
+# not change. Only a resource named outside the prefix (an adopted bucket or table) is listed
+# by name, so adding one changes the delivery and needs an administrator's apply. The state
+# bucket may match the prefix: every document that grants by prefix denies it explicitly.
 
 
-def _buckets(config: WhimsyConfig) -> list[str]:
+def name_prefix(config: WhimsyConfig) -> str:
+    return f"{config.project.name}-"
+
+
+def secret_prefix(config: WhimsyConfig) -> str:
+    return f"{config.project.name}/"
+
+
+def _scoped(prefix: str, physical: list[str]) -> list[str]:
+    """`<prefix>*` and, by name, the physical names that do not start with the prefix."""
+    return [f"{prefix}*", *sorted({name for name in physical if not name.startswith(prefix)})]
+
+
+def _bucket_names(config: WhimsyConfig) -> list[str]:
     from generator.model import edge
 
     buckets = [config.storage.bucket, names.log_bucket(config)]
@@ -102,18 +123,27 @@ def _buckets(config: WhimsyConfig) -> list[str]:
         buckets.append(config.sites.apex.bucket)
     if edge.has_sites(config):
         buckets.append(edge.cdn_log_bucket(config))
-    return sorted(set(buckets))
+    return buckets
+
+
+def _buckets(config: WhimsyConfig) -> list[str]:
+    return [names.bucket_arn(b) for b in _scoped(name_prefix(config), _bucket_names(config))]
+
+
+def _state_bucket(config: WhimsyConfig) -> list[str]:
+    arn = names.bucket_arn(config.project.state.bucket)
+    return [arn, f"{arn}/*"]
 
 
 def _tables(config: WhimsyConfig) -> list[str]:
-    return sorted(_arn(config, "dynamodb", f"table/{t.name}") for t in config.kv.tables)
+    scoped = _scoped(name_prefix(config), [t.name for t in config.kv.tables])
+    return [_arn(config, "dynamodb", f"table/{name}") for name in scoped]
 
 
 def _functions(config: WhimsyConfig) -> list[str]:
-    return sorted(
-        _arn(config, "lambda", f"function:{function_name(config, name)}")
-        for name in config.functions
-    )
+    physical = [function_name(config, name) for name in config.functions]
+    scoped = _scoped(name_prefix(config), physical)
+    return [_arn(config, "lambda", f"function:{name}") for name in scoped]
 
 
 def _log_groups(config: WhimsyConfig) -> list[str]:
@@ -127,9 +157,13 @@ def _log_groups(config: WhimsyConfig) -> list[str]:
 
 
 def _secrets(config: WhimsyConfig) -> list[str]:
-    declared = sorted({s for f in config.functions.values() for s in f.secrets})
-    # Secrets Manager appends '-' and six random characters to a secret's ARN
-    return [_arn(config, "secretsmanager", f"secret:{name}-??????") for name in declared]
+    prefix = secret_prefix(config)
+    declared = [s for f in config.functions.values() for s in f.secrets]
+    # Secrets Manager appends '-' and six random characters to a named secret's ARN
+    suffixed = [
+        name if name.endswith("*") else f"{name}-??????" for name in _scoped(prefix, declared)
+    ]
+    return [_arn(config, "secretsmanager", f"secret:{name}") for name in suffixed]
 
 
 def _platform_roles(config: WhimsyConfig) -> str:
@@ -155,8 +189,7 @@ def boundary_policy(config: WhimsyConfig) -> dict[str, Any]:
         {"Sid": "PlatformObjects", "Effect": "Allow",
          "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket",
                     "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
-         "Resource": [f"arn:aws:s3:::{b}" for b in buckets]
-         + [f"arn:aws:s3:::{b}/*" for b in buckets]},
+         "Resource": buckets + [f"{b}/*" for b in buckets]},
         {"Sid": "PlatformItems", "Effect": "Allow",
          "Action": ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query",
                     "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
@@ -168,12 +201,12 @@ def boundary_policy(config: WhimsyConfig) -> dict[str, Any]:
          "Resource": _arn(config, "logs", "log-group:*")},
         {"Sid": "ListLogGroups", "Effect": "Allow", "Action": "logs:DescribeLogGroups",
          "Resource": "*"},
+        {"Sid": "PlatformSecrets", "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+         "Resource": _secrets(config)},
+        # the state bucket may match the platform's prefix; no platform role has business there
+        {"Sid": "NeverTheState", "Effect": "Deny", "Action": "s3:*",
+         "Resource": _state_bucket(config)},
     ]  # fmt: skip
-    secrets = _secrets(config)
-    if secrets:
-        statements.append({"Sid": "PlatformSecrets", "Effect": "Allow",
-                           "Action": "secretsmanager:GetSecretValue",
-                           "Resource": secrets})  # fmt: skip
     if config.realtime.websocket:
         statements.append({"Sid": "WebSocketConnections", "Effect": "Allow",
                            "Action": "execute-api:ManageConnections",
@@ -209,7 +242,7 @@ def _state_statements(config: WhimsyConfig, write: bool) -> list[dict[str, Any]]
 
 
 def plan_policy(config: WhimsyConfig) -> dict[str, Any]:
-    buckets = [f"arn:aws:s3:::{b}" for b in _buckets(config)]
+    buckets = _buckets(config)
     named = [*buckets, *_tables(config), *_functions(config), _platform_roles(config),
              *_delivery_resources(config)]  # fmt: skip
     zone = f"arn:aws:route53:::hostedzone/{config.domains.hosted_zone_id}"
@@ -245,7 +278,7 @@ def plan_policy(config: WhimsyConfig) -> dict[str, Any]:
          "Resource": _log_groups(config)},
         {"Sid": "ReadSecretContainers", "Effect": "Allow",
          "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy"],
-         "Resource": _secrets(config) or [_arn(config, "secretsmanager", "secret:none")]},
+         "Resource": _secrets(config)},
         {"Sid": "Unscopable", "Effect": "Allow",
          "Action": ["logs:DescribeLogGroups", "sts:GetCallerIdentity"], "Resource": "*"},
     ]  # fmt: skip
@@ -287,11 +320,11 @@ _COGNITO_MANAGEMENT = [
 
 def deploy_policy(config: WhimsyConfig) -> dict[str, Any]:
     boundary = {"StringEquals": {"iam:PermissionsBoundary": boundary_ref(config)}}
-    buckets = [f"arn:aws:s3:::{b}" for b in _buckets(config)]
+    buckets = _buckets(config)
     zone = f"arn:aws:route53:::hostedzone/{config.domains.hosted_zone_id}"
     statements: list[dict[str, Any]] = [
         *_state_statements(config, write=True),
-        # Bucket configuration only: object ARNs are not listed, so no user file is readable.
+        # Bucket configuration only: no object action is listed, so no user file is readable.
         {"Sid": "Buckets", "Effect": "Allow",
          "Action": ["s3:CreateBucket", "s3:DeleteBucket", "s3:ListBucket", "s3:GetBucket*",
                     "s3:PutBucket*", "s3:DeleteBucketPolicy", "s3:GetAccelerateConfiguration",
@@ -375,11 +408,15 @@ def deploy_policy(config: WhimsyConfig) -> dict[str, Any]:
                     "secretsmanager:DescribeSecret", "secretsmanager:UpdateSecret",
                     "secretsmanager:TagResource", "secretsmanager:UntagResource",
                     "secretsmanager:GetResourcePolicy"],
-         "Resource": _secrets(config) or [_arn(config, "secretsmanager", "secret:none")]},
+         "Resource": _secrets(config)},
         {"Sid": "NeverTheDeliveryItself", "Effect": "Deny",
          "Action": ["iam:*"], "Resource": _delivery_resources(config)},
         {"Sid": "NeverDropTheBoundary", "Effect": "Deny",
          "Action": "iam:DeleteRolePermissionsBoundary", "Resource": "*"},
+        # The bucket prefix may match the state bucket: only the state's own object is its.
+        {"Sid": "NeverTheStateBucket", "Effect": "Deny",
+         "NotAction": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:ListBucket"],
+         "Resource": _state_bucket(config)},
     ]  # fmt: skip
     if any(t.name for t in config.kv.tables) and _seeds(config):
         statements.append(_seed_statement(config))

@@ -20,7 +20,21 @@ from generator.model.functions import function_name
 from generator.model.refs import tf_ref
 
 GITHUB_ISSUER = "token.actions.githubusercontent.com"
-BOUNDARY_ADDRESS = "aws_iam_policy.platform_boundary"
+# Terraform local names of the delivery's resources (generator/stack/delivery.py)
+OIDC_LOCAL, BOUNDARY_LOCAL, DEPLOY_LOCAL, PLAN_LOCAL = (
+    "github",
+    "platform_boundary",
+    "deploy",
+    "plan",
+)
+OIDC_ADDRESS = f"aws_iam_openid_connect_provider.{OIDC_LOCAL}"
+BOUNDARY_ADDRESS = f"aws_iam_policy.{BOUNDARY_LOCAL}"
+# The delivery itself: the deploy role may not change any of these, an administrator applies them.
+DELIVERY_ADDRESSES = frozenset({
+    OIDC_ADDRESS, BOUNDARY_ADDRESS,
+    *(f"{kind}.{local}" for kind in ("aws_iam_role", "aws_iam_role_policy")
+      for local in (DEPLOY_LOCAL, PLAN_LOCAL)),
+})  # fmt: skip
 APIGATEWAY_LOGS_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
 
 
@@ -59,7 +73,7 @@ def _iam(config: WhimsyConfig, resource: str) -> str:
 
 
 def oidc_provider_arn(config: WhimsyConfig) -> str:
-    return tf_ref("aws_iam_openid_connect_provider.github.arn")
+    return tf_ref(f"{OIDC_ADDRESS}.arn")
 
 
 def trust(config: WhimsyConfig, subjects: list[str]) -> dict[str, Any]:

@@ -37,6 +37,7 @@ from typing import Any, Literal
 
 from generator.config.folders import PUBLIC_OBJECT_KEY
 from generator.errors import MissingDependency, UserError
+from generator.model.delivery import DELIVERY_ADDRESSES, DEPLOY_LOCAL, PLAN_LOCAL
 from generator.model.stateful import is_stateful, what_is_lost
 from generator.review.deployed import TERRAFORM_FILE, Deployment, deployment_from_terraform
 
@@ -174,6 +175,11 @@ class Report:
     def exit_code(self) -> int:
         return EXIT_CODES[self.severity]
 
+    @property
+    def administrator_apply(self) -> list[str]:
+        """The delivery's resources the change touches: the deploy role may not apply those."""
+        return [c.address for c in self.resources if c.address in DELIVERY_ADDRESSES]
+
 
 # --- grants -----------------------------------------------------------------------------------
 
@@ -205,9 +211,21 @@ def _grants(holder: str, policy: Mapping[str, Any]) -> set[Grant]:
         conditions = _canonical(statement.get("Condition", {}))
         for action in actions:
             for resource in resources:
+                if "NotAction" not in statement and not _same_service(action, resource):
+                    continue
                 out.add(Grant(holder, statement["Effect"], principal, action.lower(), resource,
                               conditions))  # fmt: skip
     return out
+
+
+def _same_service(action: str, resource: str) -> bool:
+    """IAM authorizes an action only on its own service's resources: a statement that lists
+    iam and dynamodb actions and ARNs grants no iam action on a table (so no such grant row)."""
+    fields = resource.split(":")
+    if not resource.startswith("arn:") or len(fields) < 3 or "*" in fields[2] or "?" in fields[2]:
+        return True
+    service = action.split(":")[0].lower()
+    return "*" in service or "?" in service or service == fields[2].lower()
 
 
 def _as_list(value: Any) -> list[str]:
@@ -416,7 +434,7 @@ def _context(*deployments: Deployment) -> Context:
                         buckets.add(grant.resource.removeprefix("arn:aws:s3:::").split("/")[0])
                     if "dynamodb:LeadingKeys" in grant.conditions:
                         tables.add(grant.resource.split("/index/")[0])
-        for local in ("deploy", "plan"):
+        for local in (DEPLOY_LOCAL, PLAN_LOCAL):
             if local in deployment.roles:
                 delivery.add(f"role {deployment.roles[local].name}")
     return Context(frozenset(user_holders), frozenset(delivery), frozenset(buckets),
@@ -528,6 +546,7 @@ def render_text(report: Report) -> str:
         for loss in report.data_loss:
             lines.append(f"  {loss.address}: loses its {loss.lost}; {loss.why}")
         lines.append(f"  {_LOSS_ADVICE}")
+    lines.append(_apply_summary(report))
     lines.append(_access_summary(report))
     lines += [f"  {c.severity.upper():<8} {c.holder}: {c.what}{_because(c)}" for c in report.access]
     lines.append(_resource_summary(report))
@@ -547,7 +566,8 @@ def render_markdown(report: Report) -> str:
         for loss in report.data_loss:
             lines.append(f"| `{loss.address}` | {_plain(loss.lost)} | {_plain(loss.why)} |")
         lines += ["", f"**{_LOSS_ADVICE}**", ""]
-    lines += [f"### whimsy diff: {headline(report)}", "", f"**{_access_summary(report)}**", ""]
+    lines += [f"### whimsy diff: {headline(report)}", "", f"**{_apply_summary(report)}**", ""]
+    lines += [f"**{_access_summary(report)}**", ""]
     if report.access:
         lines += ["| severity | holder | change | why |", "| --- | --- | --- | --- |"]
         for c in report.access:
@@ -612,6 +632,14 @@ def headline(report: Report) -> str:
 
 def _because(change: AccessChange) -> str:
     return f" ({change.why})" if change.why else ""
+
+
+def _apply_summary(report: Report) -> str:
+    touched = report.administrator_apply
+    if not touched:
+        return "Apply: by CI (the deploy role may make every change here)"
+    return (f"Apply: needs an administrator apply (the change touches the delivery itself, "
+            f"which the deploy role may not change: {', '.join(touched)})")  # fmt: skip
 
 
 def _access_summary(report: Report) -> str:

@@ -24,12 +24,12 @@ class Delivery(Construct):
         named(
             IamOpenidConnectProvider(
                 self,
-                "github",
+                delivery.OIDC_LOCAL,
                 url=f"https://{delivery.GITHUB_ISSUER}",
                 client_id_list=["sts.amazonaws.com"],
                 thumbprint_list=delivery.github_thumbprints(),
             ),
-            "github",
+            delivery.OIDC_LOCAL,
         )
         named(
             IamPolicy(
@@ -39,11 +39,11 @@ class Delivery(Construct):
                 description="The most any role of the platform may do (permissions boundary)",
                 policy=policy_json(delivery.boundary_policy(config)),
             ),
-            "platform_boundary",
+            delivery.BOUNDARY_LOCAL,
         )
-        self._role(config, "deploy", delivery.deploy_role_name(config),
+        self._role(config, delivery.DEPLOY_LOCAL, delivery.deploy_role_name(config),
                    delivery.deploy_subjects(settings), delivery.deploy_policy(config))  # fmt: skip
-        self._role(config, "plan", delivery.plan_role_name(config),
+        self._role(config, delivery.PLAN_LOCAL, delivery.plan_role_name(config),
                    delivery.plan_subjects(settings), delivery.plan_policy(config))  # fmt: skip
 
     def _role(self, config: WhimsyConfig, purpose: str, name: str, subjects: list[str],

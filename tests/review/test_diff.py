@@ -400,3 +400,51 @@ def test_a_renamed_table_is_one_row_per_holder_not_one_per_action(sample: dict[s
     assert change.what.endswith("table/whimsy-catalog -> arn:aws:dynamodb:us-east-1:123456789012:"
                                 "table/whimsy-software")  # fmt: skip
     assert [loss.address for loss in report.data_loss] == ["aws_dynamodb_table.whimsy_catalog"]
+
+
+def test_a_table_named_outside_the_prefix_needs_an_administrator_apply(
+    sample: dict[str, Any],
+) -> None:
+    legacy = "arn:aws:dynamodb:us-east-1:*:table/zineos-legacy-notes"
+
+    def also_legacy(body: dict[str, Any]) -> None:
+        policy = json.loads(body["policy"])
+        [tables] = [
+            st for st in policy["Statement"] if st.get("Sid") == "ReadPlatformConfiguration"
+        ]
+        tables["Resource"].append(legacy)
+        body["policy"] = json.dumps(policy)
+
+    after = edited(sample, "aws_iam_role_policy", "plan", also_legacy)
+    report = diff.compare(sample, after)
+    assert report.administrator_apply == ["aws_iam_role_policy.plan"]
+    [change] = report.access
+    # only the table's own actions: the statement's iam, lambda and s3 reads do not apply to it
+    assert change.what.startswith("now grants ") and legacy in change.what
+    assert "dynamodb:" in change.what
+    assert all(not word.startswith(("iam:", "lambda:", "s3:")) for word in change.what.split())
+    assert change.why == "the delivery roles: needs an administrator apply"
+    markdown = diff.render_markdown(report)
+    assert "**Apply: needs an administrator apply" in markdown
+    assert "aws_iam_role_policy.plan" in markdown.split("\n")[2]
+
+
+def test_a_change_of_platform_resources_only_is_applied_by_ci(sample: dict[str, Any]) -> None:
+    after = edited(sample, "aws_dynamodb_table", "whimsy_catalog", _set("name", "whimsy-software"))
+    report = diff.compare(sample, after)
+    assert report.administrator_apply == []
+    assert "Apply: by CI" in diff.render_text(report)
+    assert "**Apply: by CI" in diff.render_markdown(report)
+
+
+def test_a_statement_names_only_grants_of_each_resources_own_service() -> None:
+    policy = {"Statement": [{"Effect": "Allow", "Action": ["iam:GetRole", "dynamodb:DescribeTable"],
+                             "Resource": ["arn:aws:iam::*:role/whimsy-*",
+                                          "arn:aws:dynamodb:us-east-1:*:table/whimsy-*", "*"]}]}  # fmt: skip
+    found = {(g.action, g.resource) for g in diff._grants("role r", policy)}
+    assert found == {
+        ("iam:getrole", "arn:aws:iam::*:role/whimsy-*"),
+        ("dynamodb:describetable", "arn:aws:dynamodb:us-east-1:*:table/whimsy-*"),
+        ("iam:getrole", "*"),
+        ("dynamodb:describetable", "*"),
+    }

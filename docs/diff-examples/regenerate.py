@@ -1,7 +1,7 @@
 """Regenerate the three example pull-request comments of `whimsy diff --format markdown`
 (docs/diff-examples/*.md) from edits of the sample config, each generated for real:
 
-- routine.md:  a new per-user table (users reach only their own partition)
+- routine.md:  a new per-user table and a function with its route (tests/changes.py)
 - high.md:     the catalog function granted read on every user's whole folder
 - critical.md: a hand edit of out/ that publishes the whole bucket (validate refuses the
                config that would say so, so the example edits the generated Terraform)
@@ -20,20 +20,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
-TABLE = (
-    "    - name: whimsy-entitlements      # Paint Composer purchases, only through the "
-    "payments API\n"
-    "      access: service\n      partition_key: identity_id\n      sort_key: entitlement\n"
-)
-NOTES = (
-    TABLE
-    + """    - name: whimsy-notes             # users' notes, synced across devices
-      access: per_user
-      partition_key: identity_id
-      sort_key: key
-"""
-)
-PROFILE = '{prefix: "{identity}/public/whimsy.space/profile.json", actions: [read]}'
+sys.path.insert(0, str(REPO))
+from tests.changes import function_reaches_every_folder, routine_change, sample_project  # noqa: E402
+
 PUBLIC = "whimsy-fs/us-east-1:????????-????-????-????-????????????/public/*"
 
 
@@ -43,9 +32,7 @@ def whimsy(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def project(tmp: Path, text: str) -> Path:
-    tmp.mkdir(parents=True)
-    (tmp / "lambdas").symlink_to(REPO / "lambdas", target_is_directory=True)
-    (tmp / "whimsy_config.yaml").write_text(text, encoding="utf-8")
+    sample_project(tmp, text)
     generated = whimsy("generate", cwd=tmp)
     if generated.returncode != 0:
         raise SystemExit(generated.stdout + generated.stderr)
@@ -59,13 +46,11 @@ def comment(out: Path) -> str:
 
 
 def main() -> None:
-    sample = (REPO / "whimsy_config.yaml").read_text(encoding="utf-8")
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
-        routine = project(base / "routine", sample.replace(TABLE, NOTES))
+        routine = project(base / "routine", routine_change())
         (HERE / "routine.md").write_text(comment(routine), encoding="utf-8")
-        high = project(base / "high", sample.replace(PROFILE, PROFILE.replace(
-            "public/whimsy.space/profile.json", "*")))  # fmt: skip
+        high = project(base / "high", function_reaches_every_folder())
         (HERE / "high.md").write_text(comment(high), encoding="utf-8")
         critical = base / "critical" / "out"
         shutil.copytree(REPO / "out", critical)

@@ -123,46 +123,18 @@ def test_trust_is_pinned_to_the_repository() -> None:
 # --- a routine change, deployed by the roles generated before it ---------------------------------
 #
 # The sample grows by a per-user table (which changes the users' role policies, as a folder rule
-# does) and a function with its role, log group, route, permission and a folder grant. Both sides
+# does) and a function with its own table, role, log group, route and permission. Both sides
 # are generated for real; every resource the change adds or changes is turned into the AWS calls
 # the provider makes for it, and each call is decided against the deploy role and boundary
 # generated from the sample *before* the change.
 
-NOTES_TABLE = """    - name: whimsy-notes             # users' notes
-      access: per_user
-      partition_key: identity_id
-      sort_key: key
-"""
-NOTES_FUNCTION = """  notes:
-    description: users' notes, exported to their folder
-    access:
-      bucket:
-        - {prefix: "{identity}/notes/*", actions: [read, write]}
-      tables:
-        - {table: whimsy-notes, actions: [read, write]}
-"""
-NOTES_ROUTE = '      - {route: "GET /notes", function: notes, auth: user}\n'
-
-
-def _routine_change(sample: str) -> str:
-    text = sample.replace("\nfunctions:\n", "\nfunctions:\n" + NOTES_FUNCTION, 1)
-    text = text.replace("    routes:\n", "    routes:\n" + NOTES_ROUTE, 1)
-    return text.replace("  tables:\n", "  tables:\n" + NOTES_TABLE, 1)
-
 
 @pytest.fixture(scope="module")
 def routine_terraform(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    from tests.changes import routine_change, sample_project
     from tests.conftest import generated_tree, terraform_document
 
-    project = tmp_path_factory.mktemp("routine")
-    lambdas = project / "lambdas"
-    lambdas.mkdir()
-    for entry in (SAMPLE.parent / "lambdas").iterdir():
-        (lambdas / entry.name).symlink_to(entry, target_is_directory=entry.is_dir())
-    (lambdas / "notes").symlink_to(SAMPLE.parent / "lambdas/handles", target_is_directory=True)
-    changed = _routine_change(SAMPLE.read_text(encoding="utf-8"))
-    assert changed.count("whimsy-notes") == 2 and "GET /notes" in changed
-    (project / "whimsy_config.yaml").write_text(changed, encoding="utf-8")
+    project = sample_project(tmp_path_factory.mktemp("routine"), routine_change())
     return terraform_document(generated_tree(project / "whimsy_config.yaml"))
 
 
@@ -285,7 +257,7 @@ def test_the_new_function_role_stays_inside_the_boundary_generated_before_it(
                     granted.append(action)
                     if not explain([boundary], Request(action, concrete, ROLE, {})).allowed:
                         outside.append(f"{action} on {concrete}")
-    assert "dynamodb:PutItem" in granted and "s3:PutObject" in granted
+    assert "dynamodb:PutItem" in granted
     assert outside == []
 
 

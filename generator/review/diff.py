@@ -20,6 +20,10 @@ widened), high (a function's or the delivery roles' reach into every user's priv
 a per-user table; data loss), routine (everything else that widens, e.g. a new grant confined
 to the caller's own folder or partition, a new function's role), narrowed.
 
+Apply: a change that touches the delivery itself (the deploy and plan roles, their policies, the
+boundary, the OIDC provider) is one the deploy role may not make; the report says it needs an
+administrator's apply. Everything else the deploy role generated before the change may apply.
+
 Exit codes, by the highest severity: 0 nothing widened or lost, 3 routine, 4 high (data loss
 included), 5 critical; 1 a problem with the command (no such ref or directory).
 """
